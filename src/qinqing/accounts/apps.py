@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "qinqing.accounts"
+    label = "accounts"
+    verbose_name = "账号"
+
+    def ready(self) -> None:
+        from qinqing.accounts import jobs, signals  # noqa: F401 - registers receivers and periodic jobs

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+# (label, url name, capability — several joined by | mean any of them — or None for every signed-in user)
+NAV: list[tuple[str, str, str | None]] = [
+    ("首页", "core:home", None),
+    ("企业库", "enterprises:list", "enterprises.view"),
+    ("我的待办", "demands:todo", None),
+    ("企业诉求", "demands:list", None),
+    ("诉求统计", "demands:stats", "demands.stats"),
+    ("诉求配置", "demands:config", "demands.configure"),
+    ("消息", "demands:inbox", None),
+    ("招商引资", "investment:list", "investment.view"),
+    ("包联走访", "liaison:home", "liaison.view"),
+    ("领导驾驶舱", "analysis:dashboard", "analysis.view"),
+    ("组织机构", "orgs:tree", "orgs.view"),
+    ("工作日历", "calendar:years", "calendar.manage"),
+    ("用户管理", "accounts:users", "users.manage|roles.manage"),
+    ("审计日志", "audit:list", "audit.view"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        (label, name) for label, name, cap in NAV if cap is None or any(user.can(c) for c in cap.split("|"))
+    ]
+    return {"nav_items": items}

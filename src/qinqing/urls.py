@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from qinqing.core.admin_site import restrict_admin_site
+
+restrict_admin_site(admin.site)
+
+api_v1 = [
+    path("", include("qinqing.orgs.api_urls")),
+    path("", include("qinqing.accounts.api_urls")),
+    path("", include("qinqing.enterprises.api_urls")),
+    path("", include("qinqing.calendar.api_urls")),
+    path("", include("qinqing.audit.api_urls")),
+    path("", include("qinqing.demands.api_urls")),
+    path("", include("qinqing.investment.api_urls")),
+    path("", include("qinqing.liaison.api_urls")),
+    path("", include("qinqing.analysis.api_urls")),
+]
+
+urlpatterns = [
+    path("", include("qinqing.core.urls")),
+    path("accounts/", include("qinqing.accounts.urls")),
+    path("orgs/", include("qinqing.orgs.urls")),
+    path("enterprises/", include("qinqing.enterprises.urls")),
+    path("calendar/", include("qinqing.calendar.urls")),
+    path("audit/", include("qinqing.audit.urls")),
+    path("demands/", include("qinqing.demands.urls")),
+    path("investment/", include("qinqing.investment.urls")),
+    path("liaison/", include("qinqing.liaison.urls")),
+    path("analysis/", include("qinqing.analysis.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from qinqing.accounts.models import User
+from qinqing.accounts.roles import Role
+from qinqing.orgs.models import Unit
+from qinqing.orgs.tree import load_tree
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages render {% static %} without a collectstatic manifest; WhiteNoise serves from the finders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+def ensure_reference_data() -> None:
+    """The shipped org tree and the seeded official calendar (a transactional test's flush removes them)."""
+    if not Unit.objects.filter(name="新疆维吾尔自治区").exists():
+        load_tree()
+    from django.apps import apps
+
+    from qinqing.calendar.models import CalendarYear
+
+    if not CalendarYear.objects.exists():
+        seed_calendar = importlib.import_module("qinqing.calendar.migrations.0002_seed_official").seed
+        seed_calendar(apps, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Load the reference data once per test database; each test's transaction rolls back to it."""
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
+@pytest.fixture
+def tree(db: None) -> None:
+    """The shipped org tree (昌吉州, 乌鲁木齐市 …) and the official calendar in the test database."""
+    ensure_reference_data()
+
+
+@pytest.fixture
+def make_user(tree: None) -> Callable[..., User]:
+    return factories.make_user
+
+
+@pytest.fixture
+def prefecture_dispatcher(make_user: Callable[..., User]) -> User:
+    return make_user("zhou_dispatcher", unit_name="昌吉州营商环境服务中心", roles=[Role.DISPATCHER])
+
+
+@pytest.fixture
+def county_dispatcher(make_user: Callable[..., User]) -> User:
+    return make_user("changji_dispatcher", unit_name="昌吉市营商环境服务中心", roles=[Role.DISPATCHER])
+
+
+@pytest.fixture
+def other_county_dispatcher(make_user: Callable[..., User]) -> User:
+    return make_user("manas_dispatcher", unit_name="玛纳斯县营商环境服务中心", roles=[Role.DISPATCHER])
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked postgres or redis need those servers; `make test` deselects them, .ci/run runs them.
+
+    Run directly without the servers configured, they are skipped with the reason rather than failing.
+    """
+    import os
+
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run by .ci/run's PostgreSQL pass"))
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(
+                pytest.mark.skip(reason="needs Redis (REDIS_URL): run by .ci/run's PostgreSQL pass")
+            )

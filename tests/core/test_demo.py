@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from qinqing.accounts.models import User
+from qinqing.core.demo import DEMO_PASSWORD, DEMO_USERS, load_all
+from qinqing.orgs.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_is_idempotent_and_every_account_logs_in(settings: object) -> None:
+    settings.ADMIN_TOTP_REQUIRED = False  # type: ignore[attr-defined]  # as in the demo
+    first = load_all()
+    assert Unit.objects.count() == 210  # loaded once per test database (tests/conftest.py)
+    assert first["users"] == len(DEMO_USERS)
+    second = load_all()
+    assert set(second.values()) == {0}, second
+    for spec in DEMO_USERS:
+        user = User.objects.get(username=spec.username)
+        assert set(user.role_codes) == set(spec.roles), spec.username
+        client = Client()
+        response = client.post("/accounts/login/", {"username": spec.username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, spec.username
+        assert client.get("/").status_code == 200, spec.username

@@ -1,0 +1,114 @@
+"""Concurrency on PostgreSQL: two actors on one demand, concurrent numbering, a worker killed mid-batch.
+
+Marked ``postgres``: skipped on SQLite (tests/conftest.py) and run by .ci/run's PostgreSQL pass.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from qinqing.demands import notifications, services
+from qinqing.demands.models import Demand, DemandEvent, InboxMessage, Outbox, OutboxStatus, Status
+from tests.demands.conftest import People, submit
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _in_thread(func: Callable[[], Any], results: list[Any], barrier: threading.Barrier) -> threading.Thread:
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(func())
+        except Exception as exc:
+            results.append(exc)
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run)
+
+
+def test_two_dispatchers_one_wins_the_other_is_stale(people: People) -> None:
+    d = submit(people)
+    shown = d.version
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+    threads = [
+        _in_thread(lambda: services.accept(people.office, d.pk, shown), results, barrier),
+        _in_thread(
+            lambda: services.reject(people.office_head, d.pk, shown, reason="repeat"), results, barrier
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stale = [r for r in results if isinstance(r, services.StaleVersion)]
+    done = [r for r in results if isinstance(r, Demand)]
+    assert len(stale) == 1 and len(done) == 1
+    assert stale[0].message == "该诉求已被他人处理，请刷新后重试"
+    d.refresh_from_db()
+    assert d.version == shown + 1 and d.status in (Status.ACCEPTED, Status.REJECTED)
+    assert DemandEvent.objects.filter(demand=d).exclude(action="submit").count() == 1
+
+
+def test_concurrent_submissions_get_unique_sequential_numbers(people: People) -> None:
+    n = 8
+    barrier = threading.Barrier(n)
+    results: list[Any] = []
+    threads = [_in_thread(lambda: submit(people).number, results, barrier) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, str) for r in results), results
+    assert sorted(int(r[-4:]) for r in results) == list(range(1, n + 1))
+
+
+WORKER = """
+import os, sys, time
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "qinqing.settings"
+django.setup()
+from qinqing.demands import notifications
+real = notifications.InboxChannel.send
+def slow(self, message):
+    real(self, message)
+    print("delivered", flush=True)
+    time.sleep(0.3)
+notifications.InboxChannel.send = slow
+notifications.deliver_pending()
+"""
+
+
+def test_worker_process_killed_mid_batch(people: People, flow: Callable[..., Demand]) -> None:
+    for _ in range(6):
+        flow("accepted")
+    Outbox.objects.exclude(channel="inbox").delete()
+    keys = sorted(Outbox.objects.values_list("delivery_key", flat=True))
+    settings = connection.settings_dict
+    url = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url}
+    proc = subprocess.Popen([sys.executable, "-c", WORKER], env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    seen = 0
+    while seen < 3:
+        line = proc.stdout.readline()
+        if line.startswith("delivered"):
+            seen += 1
+    os.kill(proc.pid, signal.SIGKILL)  # dies inside a delivery: that row's transaction rolls back
+    proc.wait()
+    time.sleep(0.2)
+    assert 2 <= Outbox.objects.filter(status=OutboxStatus.SENT).count() < len(keys)
+    notifications.deliver_pending()
+    assert sorted(InboxMessage.objects.values_list("delivery_key", flat=True)) == keys
+    assert not Outbox.objects.exclude(status=OutboxStatus.SENT).exists()
