@@ -14,6 +14,8 @@ from qinqing.orgs.models import Unit
 from qinqing.orgs.tree import load_tree
 from tests import factories
 
+pytest_plugins = ["tests.browser_support"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
@@ -28,16 +30,23 @@ def _test_settings(settings: Any) -> None:
 
 
 def ensure_reference_data() -> None:
-    """The shipped org tree and the seeded official calendar (a transactional test's flush removes them)."""
+    """The shipped org tree and every migration's seed data (a transactional test's flush removes them)."""
     if not Unit.objects.filter(name="新疆维吾尔自治区").exists():
         load_tree()
     from django.apps import apps
 
     from qinqing.calendar.models import CalendarYear
+    from qinqing.demands.models import Category
+    from qinqing.investment.models import IndustryCluster
 
-    if not CalendarYear.objects.exists():
-        seed_calendar = importlib.import_module("qinqing.calendar.migrations.0002_seed_official").seed
-        seed_calendar(apps, None)
+    seeds = [
+        (CalendarYear, "qinqing.calendar.migrations.0002_seed_official"),
+        (Category, "qinqing.demands.migrations.0002_seed"),
+        (IndustryCluster, "qinqing.investment.migrations.0002_seed_clusters"),
+    ]
+    for model, migration in seeds:
+        if not model.objects.exists():
+            importlib.import_module(migration).seed(apps, None)
 
 
 @pytest.fixture(scope="session")

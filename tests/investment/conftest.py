@@ -11,7 +11,6 @@ from qinqing.accounts.models import User
 from qinqing.accounts.roles import Role
 from qinqing.investment import services
 from qinqing.investment.models import IndustryCluster, Project
-from tests.browser.conftest import browser, page, screenshot_dir  # noqa: F401
 from tests.factories import unit
 
 

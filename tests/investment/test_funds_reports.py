@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from qinqing.accounts.models import User
 from qinqing.audit.models import AuditEvent
@@ -181,8 +182,9 @@ def test_review_flow_lock_and_reopen(
 
 
 def test_report_needs_finished_month_and_reporting_unit(filer: User, reviewer: User) -> None:
+    this_month = timezone.localdate().replace(day=1)  # the current month is not finished yet
     with pytest.raises(ValidationError):
-        _prepared(filer, D(2026, 11, 1))
+        _prepared(filer, this_month)
     with pytest.raises(PermissionDenied):
         services.prepare_report(reviewer, unit=unit("昌吉市"), month=D(2026, 3, 1))
 

@@ -10,12 +10,9 @@ import pytest
 from qinqing.accounts.roles import Role
 from qinqing.core.demo import DEMO_PASSWORD
 from qinqing.demands.models import Category, Channel, Demand
-from tests.browser.conftest import browser, page, screenshot_dir
 from tests.factories import ContactFactory, EnterpriseFactory, make_user, unit
 
-__all__ = ["browser", "page", "screenshot_dir"]
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_leader_logs_a_visit_with_two_problems(

@@ -1,4 +1,9 @@
-"""Playwright driving Debian's Chromium (/usr/bin/chromium); never a downloaded browser."""
+"""Playwright driving Debian's Chromium (/usr/bin/chromium); never a downloaded browser.
+
+Loaded by the root conftest as a plugin so that every browser test in every app directory shares ONE
+session-wide Playwright instance: the sync API runs its own event loop, and a second ``sync_playwright()``
+while the first is alive fails ("using Playwright Sync API inside the asyncio loop").
+"""
 
 from __future__ import annotations
 
