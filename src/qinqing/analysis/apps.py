@@ -7,4 +7,5 @@ class AnalysisConfig(AppConfig):
     verbose_name = "诉求分析"
 
     def ready(self) -> None:
-        from qinqing.analysis import jobs, signals  # noqa: F401 - index new demands; the monthly report job
+        # Index new demands; the monthly report job; the demand page's 可能重复 panel.
+        from qinqing.analysis import extensions, jobs, signals  # noqa: F401

@@ -7,4 +7,5 @@ class LiaisonConfig(AppConfig):
     verbose_name = "包联与走访"
 
     def ready(self) -> None:
-        from qinqing.liaison import jobs  # noqa: F401 - registers the periodic escalation sweep
+        # The periodic escalation sweep; the demand page's 走访 and 疑难 links.
+        from qinqing.liaison import extensions, jobs  # noqa: F401

@@ -571,16 +571,32 @@ def log_visit(user: Any, data: VisitData) -> Visit:
 
 
 # --- 疑难 and escalation ------------------------------------------------------------------------------------
+def _difficult_refusal(user: Any, demand: Demand) -> PermissionDenied | ValidationError | None:
+    """Why USER may not mark DEMAND 疑难 now (None: they may)."""
+    if not user.can("liaison.mark_difficult"):
+        return PermissionDenied("无权标记疑难")
+    holder_id = demand.lead_unit_id or demand.coordinating_unit_id
+    if user.unit_id != holder_id:
+        return PermissionDenied("只有当前承办单位可以标记疑难")
+    if demand.status not in ESCALATABLE:
+        return ValidationError({"reason": "该诉求不在办理中，不能标记疑难"})
+    return None
+
+
+def may_mark_difficult(user: Any, demand: Demand) -> bool:
+    """Whether the demand page should offer 标记疑难 (the service checks again when it is used)."""
+    return _difficult_refusal(user, demand) is None and not DifficultMark.objects.filter(demand=demand).exists()
+
+
 @transaction.atomic
 def mark_difficult(user: Any, demand_id: int, *, reason: str) -> DifficultMark:
     """疑难: the lead unit says the demand cannot be solved at its level (may trigger escalation)."""
     require(user, "liaison.mark_difficult")
     demand = _get(Demand.objects.visible_to(user).select_related("lead_unit", "coordinating_unit"), demand_id)
     holder = demand.lead_unit or demand.coordinating_unit
-    if user.unit_id != holder.pk:
-        raise PermissionDenied("只有当前承办单位可以标记疑难")
-    if demand.status not in ESCALATABLE:
-        raise ValidationError({"reason": "该诉求不在办理中，不能标记疑难"})
+    refusal = _difficult_refusal(user, demand)
+    if refusal is not None:
+        raise refusal
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请说明疑难原因"})
