@@ -112,3 +112,79 @@ def test_worker_process_killed_mid_batch(people: People, flow: Callable[..., Dem
     notifications.deliver_pending()
     assert sorted(InboxMessage.objects.values_list("delivery_key", flat=True)) == keys
     assert not Outbox.objects.exclude(status=OutboxStatus.SENT).exists()
+
+
+def _batch_data(people: People, refs: list[str]) -> list[services.SubmitData]:
+    from tests.demands.conftest import category
+
+    return [
+        services.SubmitData(
+            category=category(),
+            demand_type="help",
+            title="厂区扩建用地报批",
+            description="企业反映扩建用地报批进度缓慢。",
+            channel="12345",
+            enterprise_id=people.enterprise.pk,
+            contact_name="王经理",
+            contact_phone="13899990000",
+            external_ref=ref,
+        )
+        for ref in refs
+    ]
+
+
+def test_concurrent_batches_and_singles_share_one_gapless_sequence(people: People) -> None:
+    barrier = threading.Barrier(6)
+    results: list[Any] = []
+
+    def batch(k: int) -> list[str]:
+        done = services.submit_batch(people.office, _batch_data(people, [f"C{k}-{i}" for i in range(5)]))
+        return [r.demand.number for r in done]
+
+    threads = [_in_thread(lambda: [submit(people).number], results, barrier) for _ in range(4)]
+    threads += [_in_thread(lambda k=k: batch(k), results, barrier) for k in range(2)]  # type: ignore[misc]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, list) for r in results), results
+    seqs = sorted(int(n[-4:]) for r in results for n in r)
+    assert seqs == list(range(1, 15))
+    for r in results:  # a batch's numbers are consecutive, in item order
+        nums = [int(n[-4:]) for n in r]
+        assert nums == list(range(nums[0], nums[0] + len(nums)))
+    stored = dict(Demand.objects.values_list("external_ref", "number"))
+    assert all(stored[f"C{k}-{i}"] for k in range(2) for i in range(5))
+
+
+def test_concurrent_intake_of_one_reference_makes_one_demand(people: People) -> None:
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def single() -> tuple[int, bool]:
+        demand, created = services.submit_external(people.office, _batch_data(people, ["SAME-1"])[0])
+        return demand.pk, created
+
+    def batch() -> tuple[int, bool]:
+        done = services.submit_batch(people.office, _batch_data(people, ["SAME-1", "OTHER-1"]))
+        return done[0].demand.pk, done[0].created
+
+    threads = [_in_thread(single, results, barrier), _in_thread(batch, results, barrier)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, tuple) for r in results), results
+    assert len({pk for pk, _ in results}) == 1
+    assert sorted(created for _, created in results) == [False, True]
+    assert Demand.objects.filter(external_ref="SAME-1").count() == 1
+    assert Demand.objects.filter(external_ref="OTHER-1").count() == 1
+
+
+def test_numbered_insert_stores_what_the_model_holds(people: People) -> None:
+    d = submit(people, by=people.office, enterprise=people.enterprise, hide_below_tier=2)
+    stored = Demand.objects.get(pk=d.pk)
+    for f in Demand._meta.concrete_fields:
+        if f.name != "updated_at":
+            assert getattr(stored, f.attname) == getattr(d, f.attname), f.name
+    assert DemandEvent.objects.get(demand=d).demand_id == d.pk

@@ -348,7 +348,9 @@ def test_sla_change_applies_to_new_demands_only(people: People) -> None:
     from qinqing.demands.models import SlaPolicy
 
     old = submit(people)
-    SlaPolicy.objects.filter(demand_type="complaint", urgency="normal").update(handle_days=20)
+    policy = SlaPolicy.objects.get(demand_type="complaint", urgency="normal")
+    policy.handle_days = 20
+    policy.save()  # the save drops the configuration snapshot (demands.cache)
     new = submit(people)
     assert (old.handle_days, new.handle_days) == (15, 20)
     urgent = submit(people, urgency="urgent")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,12 +22,14 @@ from rest_framework.response import Response
 
 from qinqing.accounts.models import User
 from qinqing.core.api import ErrorSerializer
-from qinqing.demands import services
+from qinqing.demands import cache, services
 from qinqing.demands.filters import DemandFilter
 from qinqing.demands.models import (
+    Attachment,
     Category,
     Channel,
     Demand,
+    DemandAssist,
     DemandEvent,
     DemandType,
     Outcome,
@@ -34,7 +37,7 @@ from qinqing.demands.models import (
     Urgency,
 )
 from qinqing.demands.workflow import Action
-from qinqing.enterprises.models import Enterprise, mask_mobile
+from qinqing.enterprises.models import mask_mobile
 from qinqing.orgs.models import Unit
 
 HIDDEN = "（企业身份已隐藏）"
@@ -69,7 +72,24 @@ def extend_schema_field_int_or_null(func: Any) -> Any:
     return extend_schema_field(OpenApiTypes.INT)(func)
 
 
-class DemandListSerializer(serializers.ModelSerializer[Demand]):
+class FieldsOnceMixin:
+    """Build a ModelSerializer's fields once per class and copy them per instance.
+
+    ModelSerializer introspects the model on every instantiation (about 3 ms for the detail serializer,
+    most of a submission's response). For these read-only serializers a shallow copy of each built field
+    is the same result: binding only assigns attributes (name, parent, source) on the copy.
+    """
+
+    def get_fields(self) -> dict[str, Any]:
+        cls = type(self)
+        built: dict[str, Any] | None = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()  # type: ignore[misc]
+            cls._built_fields = built  # type: ignore[attr-defined]
+        return {name: copy.copy(f) for name, f in built.items()}
+
+
+class DemandListSerializer(FieldsOnceMixin, serializers.ModelSerializer[Demand]):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     demand_type_display = serializers.CharField(source="get_demand_type_display", read_only=True)
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
@@ -184,36 +204,95 @@ class DemandDetailSerializer(DemandListSerializer):
         read_only_fields = fields
 
     def get_assisting_units(self, obj: Demand) -> list[str]:
-        return [a.unit.name for a in obj.assists.select_related("unit")]
+        prefetched = "assists" in getattr(obj, "_prefetched_objects_cache", {})
+        rows = obj.assists.all() if prefetched else obj.assists.select_related("unit")
+        return [a.unit.name for a in rows]
 
     def get_attachments(self, obj: Demand) -> list[dict[str, Any]]:
         from django.urls import reverse
 
-        user = self._user()
-        rows = obj.attachments.all()
-        if getattr(user, "enterprise_id", None):
-            rows = rows.filter(public=True)
+        enterprise_user = bool(getattr(self._user(), "enterprise_id", None))
         return [
             {"id": a.pk, "name": a.name, "size": a.size, "url": reverse("demands:attachment", args=[a.token])}
-            for a in rows
+            for a in obj.attachments.all()
+            if a.public or not enterprise_user
         ]
 
     def get_allowed_actions(self, obj: Demand) -> list[str]:
         return services.available_actions(self._user(), obj)
 
 
+class CategoryField(serializers.PrimaryKeyRelatedField):
+    """An active category by id, read from the configuration snapshot (demands.cache): no query."""
+
+    def to_internal_value(self, data: Any) -> Category:
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        found = cache.category(data)
+        if found is None or not found.is_active:
+            self.fail("does_not_exist", pk_value=data)
+        return found
+
+
 class DemandCreateSerializer(serializers.Serializer[Any]):
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    category = CategoryField(queryset=Category.objects.filter(is_active=True))
     demand_type = serializers.ChoiceField(choices=DemandType.choices)
     title = serializers.CharField(max_length=100)
     description = serializers.CharField()
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.SELF)
-    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), required=False)
+    # Loaded and scope-checked by the service in one query ("请选择本辖区内的企业" when out of scope).
+    enterprise = serializers.IntegerField(
+        required=False, min_value=1, help_text="企业 id（工作人员代企业提交时必填）"
+    )
     contact_name = serializers.CharField(max_length=50)
     contact_phone = serializers.CharField(max_length=20)
     hide_below_tier = serializers.IntegerField(required=False, allow_null=True)
     external_ref = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+    def submit_data(self) -> services.SubmitData:
+        return self.to_submit_data(self.validated_data)
+
+    @staticmethod
+    def to_submit_data(v: dict[str, Any]) -> services.SubmitData:
+        return services.SubmitData(
+            category=v["category"],
+            demand_type=v["demand_type"],
+            title=v["title"],
+            description=v["description"],
+            urgency=v["urgency"],
+            channel=v["channel"],
+            enterprise_id=v.get("enterprise"),
+            contact_name=v["contact_name"],
+            contact_phone=v["contact_phone"],
+            hide_below_tier=v.get("hide_below_tier"),
+            external_ref=v.get("external_ref") or None,
+        )
+
+
+class DemandBatchSerializer(serializers.Serializer[Any]):
+    # A ListField (not many=True): its errors come keyed by item index, and the schema has the bounds.
+    demands = serializers.ListField(
+        child=DemandCreateSerializer(),
+        min_length=1,
+        max_length=services.BATCH_MAX,
+        help_text="1–100 件，每件须有 external_ref",
+    )
+
+
+class BatchItemSerializer(serializers.Serializer[Any]):
+    index = serializers.IntegerField(help_text="在请求 demands 中的序号（从 0 起）")
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    external_ref = serializers.CharField()
+    status = serializers.CharField()
+    created = serializers.BooleanField(help_text="false：该外部编号已提交过，返回原诉求")
+
+
+class BatchResultSerializer(serializers.Serializer[Any]):
+    created = serializers.IntegerField(help_text="本次新建的件数")
+    existing = serializers.IntegerField(help_text="已提交过的件数")
+    results = BatchItemSerializer(many=True)
 
 
 class EventSerializer(serializers.ModelSerializer[DemandEvent]):
@@ -307,18 +386,25 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = DemandFilter
 
     def get_queryset(self) -> QuerySet[Demand]:
-        return (
+        qs = (
             Demand.objects.visible_to(self.request.user)
             .select_related("enterprise", "category", "category__parent", "receiving_unit", "lead_unit")
             .select_related("current_handler")
             .order_by("-created_at", "-id")
         )
+        if self.action == "retrieve":  # assists once for the names and the allowed actions
+            qs = qs.prefetch_related(
+                Prefetch("assists", queryset=DemandAssist.objects.select_related("unit")), "attachments"
+            )
+        return qs
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         if self.action == "retrieve":
             return DemandDetailSerializer
         if self.action == "create":
             return DemandCreateSerializer
+        if self.action == "batch":
+            return DemandBatchSerializer
         if self.action == "events":
             return EventSerializer
         if self.action == "perform_action":
@@ -337,27 +423,60 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request: Request) -> Response:
         payload = DemandCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        v = payload.validated_data
-        data = services.SubmitData(
-            category=v["category"],
-            demand_type=v["demand_type"],
-            title=v["title"],
-            description=v["description"],
-            urgency=v["urgency"],
-            channel=v["channel"],
-            enterprise=v.get("enterprise"),
-            contact_name=v["contact_name"],
-            contact_phone=v["contact_phone"],
-            hide_below_tier=v.get("hide_below_tier"),
-            external_ref=v.get("external_ref") or None,
-        )
         try:
-            demand, created = services.submit_external(request.user, data)
+            demand, created = services.submit_external(request.user, payload.submit_data())
         except services.ActionRefused as exc:
             raise refused(exc) from exc
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(exc.message_dict) from exc
+        if created:  # nothing to look up: a new demand has no assisting units or attachments yet
+            demand._prefetched_objects_cache = {  # type: ignore[attr-defined]
+                "assists": DemandAssist.objects.none(),
+                "attachments": Attachment.objects.none(),
+            }
         body = DemandDetailSerializer(demand, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="批量提交诉求（12345 转办，每批至多 100 件，全部成功或全部不提交）",
+        description=(
+            "每件须有 external_ref，按它幂等：已提交过的返回原诉求（created=false）。任一件有误时一件也不提交，"
+            "400 的 fields 按序号指出各件的错误，如 demands.3.title。每件的数据与单件提交相同。"
+        ),
+        request=DemandBatchSerializer,
+        responses={
+            201: OpenApiResponse(BatchResultSerializer, description="至少新建了一件"),
+            200: OpenApiResponse(BatchResultSerializer, description="全部已提交过"),
+            **ERRORS,
+        },
+    )
+    @drf_action(detail=False, methods=["post"], url_path="batch", url_name="batch", pagination_class=None)
+    def batch(self, request: Request) -> Response:
+        payload = DemandBatchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)  # errors per item: fields "demands.<index>.<field>"
+        items = [DemandCreateSerializer.to_submit_data(v) for v in payload.validated_data["demands"]]
+        try:
+            done = services.submit_batch(request.user, items)
+        except services.BatchInvalid as exc:
+            raise exceptions.ValidationError({"demands": {str(i): e for i, e in exc.errors.items()}}) from exc
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from exc
+        created = sum(1 for r in done if r.created)
+        body = {
+            "created": created,
+            "existing": len(done) - created,
+            "results": [
+                {
+                    "index": i,
+                    "id": r.demand.pk,
+                    "number": r.demand.number,
+                    "external_ref": r.demand.external_ref,
+                    "status": r.demand.status,
+                    "created": r.created,
+                }
+                for i, r in enumerate(done)
+            ],
+        }
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(

@@ -34,7 +34,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from qinqing.demands.models import Demand, DemandSettings, InboxMessage, Outbox, OutboxStatus
+from qinqing.demands import cache
+from qinqing.demands.models import Demand, InboxMessage, Outbox, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 class WebhookChannel:
     def send(self, message: Outbox) -> None:
-        secret = DemandSettings.current().webhook_secret
+        secret = cache.settings().webhook_secret
         body = json.dumps(message.payload, ensure_ascii=False, sort_keys=True).encode()
         timestamp = str(int(time.time()))
         request = urllib.request.Request(  # noqa: S310 - the office configures an http(s) URL
@@ -113,6 +114,38 @@ def register_channel(name: str, channel: NotificationChannel) -> None:
 
 
 # --- writing (inside the action's transaction) ---------------------------------------------------
+def outbox_rows(
+    users: Iterable[Any],
+    subject: str,
+    body: str,
+    *,
+    key: str,
+    demand: Demand | None = None,
+    email: bool = True,
+) -> list[Outbox]:
+    """The unsaved rows ``enqueue`` writes (to write those of several causes in one ``write``)."""
+    rows: list[Outbox] = []
+    seen: set[int] = set()
+    for user in users:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        common = {"subject": subject[:200], "body": body, "demand": demand, "recipient": user}
+        rows.append(Outbox(channel="inbox", delivery_key=f"inbox:{key}:{user.pk}", **common))
+        if email and user.email:
+            rows.append(
+                Outbox(channel="email", address=user.email, delivery_key=f"email:{key}:{user.pk}", **common)
+            )
+    return rows
+
+
+def write(rows: list[Outbox]) -> int:
+    """Insert ROWS in one statement (a delivery key already queued is skipped)."""
+    if rows:
+        Outbox.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 def enqueue(
     users: Iterable[Any],
     subject: str,
@@ -127,25 +160,12 @@ def enqueue(
     KEY identifies the cause (e.g. the event id); the delivery key adds the channel and the user, so the
     same cause never queues the same message twice.
     """
-    rows: list[Outbox] = []
-    seen: set[int] = set()
-    for user in users:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        common = {"subject": subject[:200], "body": body, "demand": demand, "recipient": user}
-        rows.append(Outbox(channel="inbox", delivery_key=f"inbox:{key}:{user.pk}", **common))
-        if email and user.email:
-            rows.append(
-                Outbox(channel="email", address=user.email, delivery_key=f"email:{key}:{user.pk}", **common)
-            )
-    Outbox.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return write(outbox_rows(users, subject, body, key=key, demand=demand, email=email))
 
 
 def enqueue_webhook(demand: Demand, event_id: int, payload: dict[str, Any]) -> bool:
     """Queue the status report of a 12345 demand to the configured webhook, if any."""
-    config = DemandSettings.current()
+    config = cache.settings()
     if not config.webhook_url or not demand.external_ref:
         return False
     Outbox.objects.create(
