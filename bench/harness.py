@@ -84,13 +84,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(db_name: str, workers: int = 4, threads: int = 1) -> Iterator[str]:
-    """Serve the app with gunicorn on a free loopback port; yields the base URL."""
+def gunicorn(
+    db_name: str, workers: int = 4, threads: int = 1, app: str = "qinqing.wsgi:application"
+) -> Iterator[str]:
+    """Serve APP (a WSGI callable, or a factory call such as ``module:make()``) with gunicorn on a free
+    loopback port; yields the base URL."""
     port = free_port()
     proc = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
-            "qinqing.wsgi:application",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

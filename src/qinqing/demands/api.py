@@ -76,8 +76,9 @@ class FieldsOnceMixin:
     """Build a ModelSerializer's fields once per class and copy them per instance.
 
     ModelSerializer introspects the model on every instantiation (about 3 ms for the detail serializer,
-    most of a submission's response). For these read-only serializers a shallow copy of each built field
-    is the same result: binding only assigns attributes (name, parent, source) on the copy.
+    most of a submission's response), and a plain Serializer deep-copies its declared fields. For these
+    serializers, whose fields keep no per-request state, a shallow copy of each built field is the same
+    result: binding only assigns attributes (name, parent, source) on the copy.
     """
 
     def get_fields(self) -> dict[str, Any]:
@@ -234,7 +235,7 @@ class CategoryField(serializers.PrimaryKeyRelatedField):
         return found
 
 
-class DemandCreateSerializer(serializers.Serializer[Any]):
+class DemandCreateSerializer(FieldsOnceMixin, serializers.Serializer[Any]):
     category = CategoryField(queryset=Category.objects.filter(is_active=True))
     demand_type = serializers.ChoiceField(choices=DemandType.choices)
     title = serializers.CharField(max_length=100)
@@ -268,6 +269,13 @@ class DemandCreateSerializer(serializers.Serializer[Any]):
             hide_below_tier=v.get("hide_below_tier"),
             external_ref=v.get("external_ref") or None,
         )
+
+
+def _known_empty(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """QS marked as evaluated and empty, as prefetch_related leaves its results (no SQL is compiled)."""
+    qs._result_cache = []
+    qs._prefetch_done = True  # type: ignore[attr-defined]
+    return qs
 
 
 class DemandBatchSerializer(serializers.Serializer[Any]):
@@ -431,8 +439,8 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise exceptions.ValidationError(exc.message_dict) from exc
         if created:  # nothing to look up: a new demand has no assisting units or attachments yet
             demand._prefetched_objects_cache = {  # type: ignore[attr-defined]
-                "assists": DemandAssist.objects.none(),
-                "attachments": Attachment.objects.none(),
+                "assists": _known_empty(DemandAssist.objects.none()),
+                "attachments": _known_empty(Attachment.objects.none()),
             }
         body = DemandDetailSerializer(demand, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
