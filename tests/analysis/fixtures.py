@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from qinqing.analysis import facts
 from qinqing.enterprises.models import Ownership, Scale
 from tests.factories import EnterpriseFactory, unit
 from tests.liaison.conftest import Cast, at, category, drive, submit_demand
@@ -59,4 +60,5 @@ def data(cast: Cast, clock: Any) -> dict[str, Any]:
         ),
     )
     clock.set(at(2026, 11, 30))
+    facts.process_queue()  # the periodic job: text index and facts (submission only queues the demand)
     return {"d1": d1, "d2": d2, "d3": d3, "d4": d4, "big": big}

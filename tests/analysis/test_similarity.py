@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from qinqing.analysis import similarity
-from qinqing.analysis.models import DemandIndex, DemandTerm, DuplicateLink, TermStat
+from qinqing.analysis import facts, similarity
+from qinqing.analysis.models import DemandFact, DemandIndex, DemandTerm, DuplicateLink, FactQueue, TermStat
 from qinqing.analysis.services import merge_duplicate
 from qinqing.demands.models import Status
 from tests.analysis.labelled_pairs import PAIRS
@@ -23,19 +23,33 @@ def corpus(cast: Cast, clock: Any) -> None:
     for p in PAIRS:
         for title, description in (p.a, p.b):
             submit_demand(cast, enterprise=cast.ent3, title=title, description=description)
+    assert facts.process_queue() == len(PAIRS) * 2  # indexed long ago by the periodic job
     clock.set(at(2026, 11, 23))
 
 
-def test_submission_indexes_terms_and_document_frequencies(cast: Cast, clock: Any) -> None:
+def test_submission_queues_the_job_indexes_terms_and_document_frequencies(
+    cast: Cast, clock: Any, django_assert_num_queries: Any
+) -> None:
     d = submit_demand(cast, title="用地指标未落实", description="二期项目用地指标迟迟没有落实，融资难。")
+    # The submitting transaction only queued the demand: no segmentation, no index rows yet.
+    assert list(FactQueue.objects.values_list("demand_id", flat=True)) == [d.pk]
+    assert not DemandIndex.objects.exists() and not TermStat.objects.exists()
+    with django_assert_num_queries(1):  # the receiver's cost for a later step of the demand: one INSERT
+        from qinqing.analysis.signals import demand_saved
+
+        demand_saved(type(d), d)
+    assert facts.process_queue() == 1
+    assert not FactQueue.objects.exists()
     index = DemandIndex.objects.get(demand=d)
     assert index.term_list == ["用地指标", "落实", "二期", "项目", "融资难"]
     assert sorted(DemandTerm.objects.filter(demand=d).values_list("term", flat=True)) == sorted(
         index.term_list
     )
     submit_demand(cast, title="融资难", description="银行续贷难，融资难。")
+    assert facts.process_queue() == 1
     df = dict(TermStat.objects.values_list("term", "df"))
     assert (df[""], df["融资难"], df["用地指标"], df["续贷"]) == (2, 2, 1, 1)
+    assert DemandFact.objects.get(demand_id=d.pk).terms == index.terms
 
 
 def test_near_duplicates_found_distinct_not(cast: Cast, clock: Any, corpus: None) -> None:
@@ -141,6 +155,7 @@ def test_merge_refuses_self_and_accepted(cast: Cast, clock: Any) -> None:
 def test_rebuild_matches_incremental_index(cast: Cast, clock: Any) -> None:
     submit_demand(cast, title="用地指标未落实", description="二期项目用地指标迟迟没有落实。")
     submit_demand(cast, title="融资难", description="银行续贷难，融资难。")
+    facts.process_queue()
     before = sorted(DemandTerm.objects.values_list("demand_id", "term"))
     stats = dict(TermStat.objects.values_list("term", "df"))
     assert similarity.rebuild() == 2

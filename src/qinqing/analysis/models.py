@@ -123,3 +123,172 @@ class AnalysisReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.month:%Y年%m月}诉求分析月报"
+
+
+# --- pre-aggregated facts for the dashboard (analysis/facts.py) -----------------------------------------
+class FactQueue(models.Model):
+    """Outbox: a demand whose analysis rows (text index, facts) are to be brought up to date.
+
+    Written by the ``post_save`` receiver in the transaction that changes the demand (append-only, no
+    conflicts); drained in batches by the job ``analysis.process_queue``."""
+
+    id = models.BigAutoField(primary_key=True)
+    demand_id = models.BigIntegerField(db_index=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "待处理诉求"
+        verbose_name_plural = "待处理诉求"
+
+    def __str__(self) -> str:
+        return f"{self.demand_id}"
+
+
+# The counters of a fact row: a demand contributes 0/1 to each (the sums are its own values).
+FACT_COUNTERS = (
+    "accepted",  # accept_decided_at set and not rejected
+    "decided",  # accept_decided_at set (受理 decided: the settled part of the timely-accept denominator)
+    "accept_timely",
+    "signed",  # signed_at set (the settled part of the timely-sign denominator)
+    "sign_timely",
+    "closed",
+    "closed_on_time",
+    "rated",
+    "satisfied",
+    "redone",
+    "returns",  # sum of return_count
+    "dispatches",  # sum of dispatch_count
+    "handle_days_sum",  # sum of handle_working_days of closed demands
+    "handle_days_n",
+)
+
+
+class DemandFact(models.Model):
+    """One demand as the dashboard counts it (its dimensions and 0/1 counters), as of the last time the
+    queue job (or a rebuild) saw it. ``MonthlyFact``/``TermFact`` are exactly the sums of these rows."""
+
+    demand_id = models.BigIntegerField(primary_key=True)
+    created_at = models.DateTimeField()
+    month = models.PositiveIntegerField()  # yyyymm of created_at in Asia/Shanghai
+    r_path = models.CharField(max_length=48)  # the receiving office's Unit.path
+    l_path = models.CharField(max_length=48, blank=True)  # the lead unit's Unit.path ("" when none)
+    category_id = models.BigIntegerField()
+    demand_type = models.CharField(max_length=12)
+    channel = models.CharField(max_length=8)
+    industry = models.CharField(max_length=1, blank=True)
+    scale = models.CharField(max_length=10, blank=True)
+    ownership = models.CharField(max_length=10, blank=True)
+    accepted = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+    accept_timely = models.IntegerField(default=0)
+    signed = models.IntegerField(default=0)
+    sign_timely = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    redone = models.IntegerField(default=0)
+    returns = models.IntegerField(default=0)
+    dispatches = models.IntegerField(default=0)
+    handle_days_sum = models.IntegerField(default=0)
+    handle_days_n = models.IntegerField(default=0)
+    # The clocks that make a figure depend on "now": the 受理 deadline while not decided and the 签收
+    # deadline while not signed (NULL otherwise). Partial indexes find the few that have run out.
+    accept_open_due = models.DateTimeField(null=True)
+    sign_open_due = models.DateTimeField(null=True)
+    terms = models.TextField(blank=True)  # the text index's terms counted in TermFact
+
+    class Meta:
+        verbose_name = "诉求事实"
+        verbose_name_plural = "诉求事实"
+        indexes = [
+            models.Index(fields=["created_at"], name="analysis_fact_created"),
+            models.Index(
+                fields=["accept_open_due"],
+                condition=models.Q(accept_open_due__isnull=False),
+                name="analysis_fact_accept_open",
+            ),
+            models.Index(
+                fields=["sign_open_due"],
+                condition=models.Q(sign_open_due__isnull=False),
+                name="analysis_fact_sign_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id}"
+
+
+class MonthlyFact(models.Model):
+    """Per unit (every unit whose subtree holds the receiving office or the lead unit, once), month and
+    dimension value: the number of demands submitted and the sums of their counters."""
+
+    id = models.BigAutoField(primary_key=True)
+    unit_id = models.BigIntegerField()
+    dim = models.CharField(max_length=10)  # type, category (leaf id), channel, industry, scale, ownership
+    month = models.PositiveIntegerField()
+    key = models.CharField(max_length=20)
+    submitted = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+    accept_timely = models.IntegerField(default=0)
+    signed = models.IntegerField(default=0)
+    sign_timely = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    redone = models.IntegerField(default=0)
+    returns = models.IntegerField(default=0)
+    dispatches = models.IntegerField(default=0)
+    handle_days_sum = models.IntegerField(default=0)
+    handle_days_n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "诉求月度事实"
+        verbose_name_plural = "诉求月度事实"
+        constraints = [
+            models.UniqueConstraint(fields=["unit_id", "dim", "month", "key"], name="analysis_monthly_once")
+        ]
+        indexes = [
+            models.Index(fields=["submitted"], condition=models.Q(submitted=0), name="analysis_monthly_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month} {self.dim}={self.key}"
+
+
+class TermFact(models.Model):
+    """Per unit, month and term: the number of demands whose text index holds the term."""
+
+    id = models.BigAutoField(primary_key=True)
+    unit_id = models.BigIntegerField()
+    month = models.PositiveIntegerField()
+    term = models.CharField(max_length=20)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "诉求月度词频"
+        verbose_name_plural = "诉求月度词频"
+        constraints = [
+            models.UniqueConstraint(fields=["unit_id", "month", "term"], name="analysis_termfact_once")
+        ]
+        indexes = [models.Index(fields=["n"], condition=models.Q(n=0), name="analysis_termfact_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month} {self.term}"
+
+
+class FactState(models.Model):
+    """One row (pk=1): bumped by every commit that changes the facts, so that a reader can tell that
+    its several queries saw one state."""
+
+    version = models.BigIntegerField(default=0)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "诉求事实状态"
+        verbose_name_plural = "诉求事实状态"
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

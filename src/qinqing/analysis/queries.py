@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from qinqing.analysis import text
+from qinqing.analysis import facts, text
 from qinqing.analysis.models import DemandIndex, DemandTerm
 from qinqing.core.scoping import subtree_unit_ids
 from qinqing.demands.clocks import TZ
@@ -360,9 +360,22 @@ def term_counts(
 
 
 def top_terms(
-    user: Any, unit: Unit, start: dt.date, end: dt.date, *, category: Category | None = None, limit: int = 20
+    user: Any,
+    unit: Unit,
+    start: dt.date,
+    end: dt.date,
+    *,
+    category: Category | None = None,
+    limit: int = 20,
+    use_facts: bool = True,
 ) -> list[text.Trend]:
-    """Top terms of the period with their count in the previous period (trend)."""
+    """Top terms of the period with their count in the previous period (trend). Without a category and
+    for a unit in the user's scope, from the pre-aggregated facts (same counts, ``analysis.facts``)."""
+    if use_facts and category is None and _within_scope(user, unit):
+        found = facts.figures(unit, start, end, timezone.now(), only_terms=True)
+        if found is not None:
+            ranked = sorted(found.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            return text.with_trend(ranked, found.terms_before) if ranked else []
     current = term_counts(user, unit, start, end, category=category, limit=limit)
     if not current:
         return []
@@ -590,15 +603,83 @@ def dashboard_breakdowns(
     return {k: breakdown(user, unit, start, end, k, now) for k in DASHBOARD_DIMENSIONS}
 
 
+def _overdue_by_key(overdue: QuerySet[Demand]) -> tuple[int, dict[str, Counter[str]]]:
+    """The overdue demands (few: open with a passed deadline) counted per breakdown key."""
+    rows = _with_top_category(overdue.order_by()).values_list(
+        "top_category",
+        "enterprise__industry_section",
+        "enterprise__scale",
+        "enterprise__ownership",
+        "channel",
+    )
+    by_key: dict[str, Counter[str]] = {k: Counter() for k in DASHBOARD_DIMENSIONS}
+    total = 0
+    for values in rows:
+        total += 1
+        for dim, value in zip(("category", "industry", "scale", "ownership", "channel"), values, strict=True):
+            by_key[dim][str(value)] += 1
+    return total, by_key
+
+
+def _fact_slices(found: facts.FactFigures, late: dict[str, Counter[str]]) -> dict[str, list[Slice]]:
+    dims = dimensions()
+    out = {}
+    for dim in DASHBOARD_DIMENSIONS:
+        cur = {
+            k: {"n": v[0], "closed": v[1], "overdue": late[dim].get(k, 0)}
+            for k, v in found.current[dim].items()
+        }
+        prev = {k: {"n": n} for k, n in found.previous[dim].items()}
+        out[dim] = _slices(dims[dim], cur, prev)
+    return out
+
+
+def _fact_obstacles(
+    found: facts.FactFigures, unit: Unit, categories: list[Slice], n: int = 5, per: int = 3
+) -> list[Concentration]:
+    """``top_obstacles`` from the facts' per-child category counts (same ranking: count, then path)."""
+    children = {c.pk: c for c in _child_units(unit)}
+    out = []
+    for c in categories[:n]:
+        counts = [
+            (children[pk].path, k, pk) for pk, k in found.obstacles.get(c.key, {}).items() if pk in children
+        ]
+        ranked = sorted(counts, key=lambda x: (-x[1], x[0]))[:per]
+        out.append(Concentration(c, [(children[pk], k) for _, k, pk in ranked]))
+    return out
+
+
 def dashboard(
-    user: Any, unit: Unit, start: dt.date, end: dt.date, now: dt.datetime | None = None
+    user: Any,
+    unit: Unit,
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime | None = None,
+    *,
+    use_facts: bool = True,
 ) -> Dashboard:
+    """Everything the leaders' dashboard shows. For a unit in the user's scope the demand figures come
+    from the pre-aggregated facts (``analysis.facts``: equal to the live figures, tested), otherwise
+    (or with USE_FACTS=False) they are computed from the demands."""
     from qinqing.liaison.models import Visit
     from qinqing.liaison.queries import coverage_summary
 
     now = now or timezone.now()
     overdue = overdue_demands(user, unit, start, end, now)
-    slices = dashboard_breakdowns(user, unit, start, end, now)
+    found = facts.figures(unit, start, end, now) if use_facts and _within_scope(user, unit) else None
+    if found is not None:
+        overdue_count, late = _overdue_by_key(overdue)
+        slices = _fact_slices(found, late)
+        stats = found.stats
+        obstacles = _fact_obstacles(found, unit, slices["category"])
+        ranked = sorted(found.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+        terms = text.with_trend(ranked, found.terms_before) if ranked else []
+    else:
+        slices = dashboard_breakdowns(user, unit, start, end, now)
+        stats = compute(user, unit, start, end, now)
+        obstacles = top_obstacles(user, unit, start, end, categories=slices["category"])
+        terms = top_terms(user, unit, start, end, use_facts=False)
+        overdue_count = overdue.count()
     categories = slices["category"]
     visits = (
         Visit.objects.visible_to(user)
@@ -613,16 +694,16 @@ def dashboard(
         unit=unit,
         start=start,
         end=end,
-        stats=compute(user, unit, start, end, now),
+        stats=stats,
         categories=categories,
         industries=slices["industry"],
         scales=slices["scale"],
         ownerships=slices["ownership"],
         channels=slices["channel"],
-        obstacles=top_obstacles(user, unit, start, end, categories=categories),
-        terms=top_terms(user, unit, start, end),
+        obstacles=obstacles,
+        terms=terms,
         overdue=list(overdue[:20]),
-        overdue_count=overdue.count(),
+        overdue_count=overdue_count,
         coverage=coverage_summary(user, min(end, timezone.localdate()), unit=unit, period=(start, end)),
         visits_by_month=[(m, by_month.get(m, 0)) for m in months_between(start, end)],
     )

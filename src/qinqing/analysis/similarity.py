@@ -1,7 +1,9 @@
 """The text index and similar-demand detection.
 
-``index_demand`` segments a demand once, at submission (post_save of a new Demand, in the submitting
-transaction), storing its terms and one ``DemandTerm`` row per term; ``TermStat`` keeps document frequencies current incrementally.
+``index_many`` segments demands once, in batches, after submission: the submitting transaction only
+queues the demand (``analysis.signals`` → ``FactQueue``) and the job ``analysis.process_queue`` indexes
+it with the facts (bulk inserts of its terms and one ``DemandTerm`` row per term; ``TermStat`` keeps
+document frequencies current incrementally). ``index_demand`` (re)indexes one demand.
 
 ``find_similar(demand)`` answers possible duplicates within ±90 days: the same enterprise, or other
 enterprises sharing the demand's rarest terms. Candidates come from small indexed queries (the demands
@@ -19,11 +21,12 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.functions import Substr
 
 from qinqing.analysis import text
-from qinqing.analysis.models import DemandIndex, DemandTerm, TermStat
+from qinqing.analysis.models import DemandIndex, DemandTerm, FactQueue, TermStat
 from qinqing.demands.models import Demand
 
 WINDOW = dt.timedelta(days=90)
@@ -31,6 +34,7 @@ PROBE_TERMS = 8
 MAX_CANDIDATES = 200
 PER_PROBE = 300
 SAME_ENTERPRISE_MAX = 50
+QUEUED_MAX = 50  # the latest queued demands looked at for not-yet-indexed candidates
 TOTAL_KEY = ""  # the TermStat row holding the number of indexed documents
 # Below this many indexed demands document frequencies say little: every term weighs 1.
 MIN_CORPUS = 50
@@ -53,7 +57,7 @@ def _weights(terms: Iterable[str]) -> dict[str, float]:
 
 def index_demand(demand: Demand) -> DemandIndex:
     """Segment DEMAND and store its index rows (replacing earlier ones); updates document frequencies."""
-    terms = [t for t in text.terms(text.demand_text(demand.title, demand.description)) if len(t) <= 20]
+    terms = demand_terms(demand.title, demand.description)
     with transaction.atomic():
         existing = DemandIndex.objects.filter(demand=demand).first()
         if existing is not None:
@@ -66,6 +70,39 @@ def index_demand(demand: Demand) -> DemandIndex:
             [DemandTerm(demand=demand, term=t, created_at=demand.created_at) for t in terms]
         )
     return row
+
+
+def demand_terms(title: str, description: str) -> list[str]:
+    return [t for t in text.terms(text.demand_text(title, description)) if len(t) <= 20]
+
+
+def index_many(rows: Iterable[tuple[int, str, str, dt.datetime]]) -> int:
+    """Index demands not indexed yet, given as (id, title, description, created_at): bulk inserts and
+    one document-frequency upsert for the whole batch. Returns the number indexed."""
+    df: Counter[str] = Counter()
+    index_rows: list[DemandIndex] = []
+    term_rows: list[DemandTerm] = []
+    for pk, title, description, created_at in rows:
+        terms = demand_terms(title, description)
+        index_rows.append(DemandIndex(demand_id=pk, terms=" ".join(terms), created_at=created_at))
+        term_rows += [DemandTerm(demand_id=pk, term=t, created_at=created_at) for t in terms]
+        df.update(terms)
+    if not index_rows:
+        return 0
+    df[TOTAL_KEY] += len(index_rows)
+    DemandIndex.objects.bulk_create(index_rows)
+    DemandTerm.objects.bulk_create(term_rows, batch_size=2000)
+    items = sorted(df.items())
+    with connection.cursor() as cursor:
+        for i in range(0, len(items), 500):
+            chunk = items[i : i + 500]
+            cursor.execute(
+                "INSERT INTO analysis_termstat (term, df) VALUES "  # noqa: S608 - placeholders only
+                + ", ".join(["(%s, %s)"] * len(chunk))
+                + " ON CONFLICT (term) DO UPDATE SET df = analysis_termstat.df + excluded.df",
+                [x for pair in chunk for x in pair],
+            )
+    return len(index_rows)
 
 
 def _count(terms: list[str], delta: int, *, new_doc: bool) -> None:
@@ -112,32 +149,56 @@ def rebuild(batch: int = 2000, stdout: Any = None) -> int:
     return count
 
 
-def find_similar(demand: Demand, user: Any = None, limit: int = 10) -> list[tuple[Demand, float]]:
-    """Possible duplicates of DEMAND within ±90 days (visible to USER when given), best first."""
-    index = DemandIndex.objects.filter(demand=demand).first()
-    terms = (
-        index.term_list
-        if index is not None
-        else text.terms(text.demand_text(demand.title, demand.description))
+def _queued_unindexed(demand: Demand, lo: dt.datetime, hi: dt.datetime) -> list[int]:
+    """Demands submitted moments ago, not yet indexed by the queue job (so no probe term finds them):
+    candidates too, their terms segmented on the fly. Usually none (the job runs every few seconds)."""
+    queued = list(FactQueue.objects.order_by("-id").values_list("demand_id", flat=True)[:QUEUED_MAX])
+    if not queued:
+        return []
+    return list(
+        Demand.objects.filter(pk__in=queued, created_at__gte=lo, created_at__lte=hi, text_index__isnull=True)
+        .exclude(pk=demand.pk)
+        .values_list("pk", flat=True)
     )
+
+
+def _nearest(probes: list[str], lo: dt.datetime, hi: dt.datetime, exclude: int) -> Counter[int]:
+    """For each probe term, the PER_PROBE demands holding it nearest in time (an index range scan on
+    (term, created_at) each; one UNION ALL statement where the database allows it): how many probe
+    terms each demand shares."""
+    parts = [
+        DemandTerm.objects.filter(term=term, created_at__gte=lo, created_at__lte=hi)
+        .exclude(demand_id=exclude)
+        .order_by("-created_at")
+        .values_list("demand_id", flat=True)[:PER_PROBE]
+        for term in probes
+    ]
+    overlap: Counter[int] = Counter()
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        overlap.update(parts[0].union(*parts[1:], all=True))
+    else:
+        for part in parts:
+            overlap.update(part)
+    return overlap
+
+
+def find_similar(demand: Demand, user: Any = None, limit: int = 10) -> list[tuple[Demand, float]]:
+    """Possible duplicates of DEMAND within ±90 days (visible to USER when given), best first.
+
+    Candidates are scored on a few columns (terms from the index, title and the start of the
+    description); only the demands returned are loaded whole."""
+    indexed = DemandIndex.objects.filter(demand=demand).values_list("terms", flat=True).first()
+    terms = indexed.split() if indexed is not None else demand_terms(demand.title, demand.description)
     df, total = _frequencies(terms)
     weights = {t: _idf(df.get(t, 0), total) for t in set(terms)}
     q_norm = text.norm(terms, weights)
     lo, hi = demand.created_at - WINDOW, demand.created_at + WINDOW
     # Probe with the rarest terms some other demand also has (an indexed demand counts in its own df).
-    own = 1 if index is not None else 0
+    own = 1 if indexed is not None else 0
     shared_terms = [t for t in set(terms) if df.get(t, 0) > own]
     probes = sorted(shared_terms, key=lambda t: (df.get(t, 0), t))[:PROBE_TERMS]
-    # Bounded work at any corpus size: per probe term, the demands nearest in time (one index range
-    # scan each on (term, created_at)); candidates are those sharing the most probes.
-    overlap: Counter[int] = Counter()
-    for term in probes:
-        overlap.update(
-            DemandTerm.objects.filter(term=term, created_at__gte=lo, created_at__lte=hi)
-            .exclude(demand_id=demand.pk)
-            .order_by("-created_at")
-            .values_list("demand_id", flat=True)[:PER_PROBE]
-        )
+    # Bounded work at any corpus size: candidates are those sharing the most probes.
+    overlap = _nearest(probes, lo, hi, demand.pk)
     candidate_ids = {
         pk for pk, _ in sorted(overlap.items(), key=lambda kv: (-kv[1], -kv[0]))[:MAX_CANDIDATES]
     }
@@ -148,17 +209,30 @@ def find_similar(demand: Demand, user: Any = None, limit: int = 10) -> list[tupl
         .values_list("pk", flat=True)[:SAME_ENTERPRISE_MAX]
     )
     candidate_ids.update(same_enterprise)
+    candidate_ids.update(_queued_unindexed(demand, lo, hi))
     if not candidate_ids:
         return []
     base = Demand.objects.visible_to(user) if user is not None else Demand.objects.all()
-    candidates = list(base.filter(pk__in=candidate_ids).select_related("text_index"))
-    c_terms_of = {
-        c.pk: (
-            set(c.text_index.term_list)
-            if getattr(c, "text_index", None) is not None
-            else set(text.terms(text.demand_text(c.title, c.description)))
+    rows = list(
+        base.filter(pk__in=candidate_ids).values_list(
+            "pk",
+            "enterprise_id",
+            "category_id",
+            "title",
+            Substr("description", 1, text.BIGRAM_CHARS),
+            "text_index__terms",
         )
-        for c in candidates
+    )
+    unindexed = [pk for pk, *_, c_terms in rows if c_terms is None]
+    on_the_fly = {
+        pk: demand_terms(title, description)
+        for pk, title, description in Demand.objects.filter(pk__in=unindexed).values_list(
+            "pk", "title", "description"
+        )
+    }
+    c_terms_of = {
+        pk: set(c_terms.split() if c_terms is not None else on_the_fly.get(pk, []))
+        for pk, *_, c_terms in rows
     }
     missing = set().union(*c_terms_of.values()) - set(weights) if c_terms_of else set()
     if missing:
@@ -166,23 +240,24 @@ def find_similar(demand: Demand, user: Any = None, limit: int = 10) -> list[tupl
         weights.update({t: _idf(more.get(t, 0), total) for t in missing})
     q_bigrams = text.bigrams(text.demand_text(demand.title, demand.description[: text.BIGRAM_CHARS]))
     q_terms = set(terms)
-    results: list[tuple[Demand, float]] = []
-    for cand in candidates:
-        c_terms = c_terms_of[cand.pk]
+    scored: list[tuple[int, float]] = []
+    for pk, enterprise_id, category_id, title, start, _ in rows:
+        c_terms = c_terms_of[pk]
         c_norm = text.norm(c_terms, weights)
         dot = sum(weights.get(t, 1.0) ** 2 for t in q_terms & c_terms)
         cos = dot / (q_norm * c_norm) if q_norm and c_norm else 0.0
-        c_bigrams = text.bigrams(text.demand_text(cand.title, cand.description[: text.BIGRAM_CHARS]))
         score = text.combine(
             min(cos, 1.0),
-            text.dice(q_bigrams, c_bigrams),
-            cand.enterprise_id == demand.enterprise_id,
-            cand.category_id == demand.category_id,
+            text.dice(q_bigrams, text.bigrams(text.demand_text(title, start))),
+            enterprise_id == demand.enterprise_id,
+            category_id == demand.category_id,
         )
         if score >= text.THRESHOLD:
-            results.append((cand, score))
-    results.sort(key=lambda pair: (-pair[1], -pair[0].pk))
-    return results[:limit]
+            scored.append((pk, score))
+    scored.sort(key=lambda pair: (-pair[1], -pair[0]))
+    scored = scored[:limit]
+    found = Demand.objects.in_bulk([pk for pk, _ in scored])
+    return [(found[pk], score) for pk, score in scored if pk in found]
 
 
 def score_to_percent(score: float) -> int:
