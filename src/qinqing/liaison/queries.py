@@ -183,6 +183,19 @@ class Coverage:
         return round(self.covered / self.enterprises, 4) if self.enterprises else None
 
 
+def _within_scope(user: Any, unit: Unit) -> bool:
+    """Whether UNIT lies in a staff user's scope (then everything registered under UNIT is visible)."""
+    scope = getattr(user, "scope_unit", None)
+    return bool(
+        not getattr(user, "enterprise_id", None)
+        and getattr(user, "unit_id", None)
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and scope is not None
+        and unit.path.startswith(scope.path)
+    )
+
+
 def coverage_summary(
     user: Any,
     day: dt.date | None = None,
@@ -191,14 +204,20 @@ def coverage_summary(
     period: tuple[dt.date, dt.date] | None = None,
 ) -> Coverage:
     day = day or timezone.localdate()
-    enterprises = Enterprise.objects.visible_to(user).filter(status=EnterpriseStatus.OPERATING)
+    enterprises = Enterprise.objects.visible_to(user)
     visits = Visit.objects.visible_to(user)
     if unit is not None:
-        enterprises = enterprises.filter(registered_unit__path__startswith=unit.path)
+        # A literal id list of the subtree (no join per enterprise row); for a unit inside the user's
+        # scope the enterprise scope rule (registered unit in the scope's subtree) is implied: dropped.
+        ids = list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+        if _within_scope(user, unit):
+            enterprises = Enterprise.objects.all()
+        enterprises = enterprises.filter(registered_unit_id__in=ids)
         visits = visits.filter(enterprise__registered_unit__path__startswith=unit.path)
-    counts = enterprises.aggregate(
-        total=Count("pk"), covered=Count("pk", filter=Q(Exists(active_assignment(day))))
-    )
+    enterprises = enterprises.filter(status=EnterpriseStatus.OPERATING)
+    # Covered: counted from the (few) active assignments rather than one EXISTS per enterprise row.
+    assigned = Assignment.objects.active_on(day).filter(enterprise__isnull=False).values("enterprise_id")
+    counts = {"total": enterprises.count(), "covered": enterprises.filter(pk__in=assigned).count()}
     loads = leader_loads(user, day)
     schedule = visit_schedule(user, day)
     start, end = period or (day.replace(day=1), day)
