@@ -140,7 +140,9 @@ def test_list_filters_and_query_count(
     assert parent is not None
     assert c.get(url, {"category": parent.pk}).json()["count"] == 5
     assert c.get(url, {"unit": unit("昌吉市自然资源局").pk}).json()["count"] == 2
-    with django_assert_num_queries(2):  # count + one page (relations joined); independent of the row count
+    # One page of ids, the count (up to 10,001 rows), the page's rows with their relations: independent
+    # of the row count.
+    with django_assert_num_queries(3):
         r = c.get(url)
     assert r.json()["count"] == 5
 
@@ -156,3 +158,33 @@ def test_schema_lists_demand_endpoints(people: People, path: str) -> None:
         "/api/v1/demand-stats/",
     ):
         assert fragment in text
+
+
+def test_api_count_is_capped_and_every_page_reachable(
+    people: People, flow: Callable[..., Demand], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qinqing.core.api import Pagination
+
+    for _ in range(5):
+        flow("submitted")
+    c = client_for(people.office)
+    url = reverse("api:demand-list")
+    body = c.get(url, {"page_size": 2}).json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (5, False, 2)
+    monkeypatch.setattr(Pagination, "count_cap", 3)
+    body = c.get(url, {"page_size": 2}).json()
+    assert (body["count"], body["count_capped"]) == (3, True)
+    assert body["previous"] is None and body["next"].endswith("page=2&page_size=2")
+    last = c.get(url, {"page_size": 2, "page": 3}).json()
+    assert len(last["results"]) == 1 and last["next"] is None
+    assert last["previous"].endswith("page=2&page_size=2")
+    numbers = [
+        r["number"] for p in (1, 2, 3) for r in c.get(url, {"page_size": 2, "page": p}).json()["results"]
+    ]
+    assert numbers == list(Demand.objects.order_by("-created_at", "-id").values_list("number", flat=True))
+    for page in ("4", "0", "x"):
+        r = c.get(url, {"page_size": 2, "page": page})
+        assert r.status_code == 404 and r.json()["code"] == "not_found"
+    schema = c.get("/api/schema/", {"format": "json"}).json()
+    paginated = schema["components"]["schemas"]["PaginatedDemandListList"]
+    assert paginated["properties"]["count_capped"]["type"] == "boolean"

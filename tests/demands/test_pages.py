@@ -176,3 +176,57 @@ def test_stats_page_and_export(people: People, flow: Callable[..., Demand]) -> N
     r = c.get(reverse("demands:stats_export"))
     wb = load_workbook(io.BytesIO(r.content))
     assert wb.sheetnames == ["汇总", "按类型", "按分类", "月度趋势", "单位排名"]
+
+
+def test_list_filter_form_choices_selection_and_rows(
+    people: People, flow: Callable[..., Demand], django_assert_max_num_queries: Any
+) -> None:
+    from qinqing.orgs.models import Unit
+
+    d = flow("submitted")
+    c = login(people.office)
+    nr = unit("昌吉市自然资源局")
+    params = {
+        "unit": nr.pk,
+        "category": category().pk,
+        "status": ["submitted", "accepted"],
+        "demand_type": "help",
+    }
+    body = c.get(reverse("demands:list"), params).content.decode()
+    assert f'<option value="{nr.pk}" selected>昌吉市自然资源局</option>' in body
+    assert f'<option value="{category().pk}" selected>要素保障／用地</option>' in body
+    assert '<option value="submitted" selected>待受理</option>' in body
+    assert '<option value="accepted" selected>待交办</option>' in body
+    assert '<option value="handling">办理中</option>' in body
+    assert '<option value="help" selected>求助</option>' in body
+    # The unit filter and the bulk dispatch offer the active units of the office's scope, in tree order.
+    scope = Unit.objects.filter(path__startswith=people.office.unit.parent.path, is_active=True)
+    expected = "".join(f'<option value="{u.pk}">{u.name}</option>' for u in scope.order_by("path") if u != nr)
+    unit_select = body.split('name="unit"', 1)[1].split("</select>", 1)[0]
+    assert unit_select.replace(f'<option value="{nr.pk}" selected>昌吉市自然资源局</option>', "").endswith(
+        expected
+    )
+    bulk = body.split('name="lead_unit"', 1)[1].split("</select>", 1)[0]
+    assert bulk.count("<option value=") == scope.count() + 1
+    # Rows: the detail link and the category's label.
+    body = c.get(reverse("demands:list")).content.decode()
+    assert f'<a href="/demands/{d.pk}/">{d.number}</a>' in body
+    assert "<td>要素保障／用地</td>" in body
+    # Choices and labels come from the snapshot: no category or unit list is read, only the chosen
+    # category is looked up (to validate the filter).
+    pk = category().pk
+    with django_assert_max_num_queries(12) as ctx:
+        c.get(reverse("demands:list"), params)
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "demands_category"')]
+    assert len(reads) == 1 and f'"demands_category"."id" = {pk}' in reads[0]
+    assert not any('ORDER BY "orgs_unit"."path"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_list_escapes_names(people: People, flow: Callable[..., Demand]) -> None:
+    from qinqing.demands.models import Category
+
+    odd = Category.objects.create(name="<b>用能</b>", parent=category().parent)
+    flow("submitted", category=odd)
+    body = login(people.office).get(reverse("demands:list")).content.decode()
+    assert f'<option value="{odd.pk}">要素保障／&lt;b&gt;用能&lt;/b&gt;</option>' in body
+    assert "<td>要素保障／&lt;b&gt;用能&lt;/b&gt;</td>" in body

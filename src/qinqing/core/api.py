@@ -13,14 +13,84 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class Pagination(PageNumberPagination):
+    """``?page=`` and ``?page_size=`` (≤ 500), answering ``{count, count_capped, next, previous, results}``.
+
+    The count never costs a full ``COUNT(*)`` over a large table (a prefecture's 400,000 demands took a
+    second): rows are counted up to ``count_cap`` + 1 only. Beyond the cap ``count`` is ``count_cap`` and
+    ``count_capped`` is true. The page is read with one row more than it shows, which tells whether a
+    next page exists, so every page stays reachable through ``next`` whatever the count.
+    """
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    count_cap = 10_000
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        size = self.get_page_size(request)
+        if not size:
+            return None
+        self.request = request
+        raw = request.query_params.get(self.page_query_param) or "1"
+        try:
+            number = int(raw)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise exceptions.NotFound(self.invalid_page_message.format(page_number=raw, message=""))
+        offset = (number - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        self.has_next = len(rows) > size
+        rows = rows[:size]
+        if number > 1 and not rows:
+            raise exceptions.NotFound(self.invalid_page_message.format(page_number=raw, message=""))
+        self.number = number
+        counted = queryset.order_by()[: self.count_cap + 1].count()
+        self.count, self.capped = min(counted, self.count_cap), counted > self.count_cap
+        return rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.count,
+                "count_capped": self.capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"true：匹配超过 {self.count_cap} 件，count 只计到 {self.count_cap}",
+        }
+        out["required"] = [*out.get("required", []), "count_capped"]
+        return out
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next or self.request is None:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.number + 1)
+
+    def get_previous_link(self) -> str | None:
+        if self.number <= 1 or self.request is None:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_html_context(self) -> Any:  # the browsable API's pager: previous and next only
+        return {"previous_url": self.get_previous_link(), "next_url": self.get_next_link(), "page_links": []}
 
 
 class ErrorSerializer(serializers.Serializer[Any]):

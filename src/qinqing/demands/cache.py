@@ -10,7 +10,9 @@ year, so each process keeps one snapshot, loaded with three queries, and serves 
   ``is_active``); an id the snapshot does not know reloads it once (a category just created in another
   process is found at once);
 - ``office_for(unit)``: the receiving office of UNIT's area (``services.office_for``), computed once per
-  unit and snapshot.
+  unit and snapshot;
+- ``memo(key, compute)``: anything else derived from these rows or the org tree (the list filter's unit
+  and category options, ``filters.py``), computed once per snapshot.
 
 The objects are shared between requests: read them, never change or save them (the configuration page
 edits fresh rows from the database).
@@ -34,9 +36,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache as shared_cache
 from django.db import connection, transaction
@@ -45,6 +47,7 @@ from qinqing.demands.models import Category, DemandSettings, SlaPolicy, Urgency
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 CHECK_SECONDS = 1.0
 TTL_SECONDS = 60.0
 GENERATION_KEY = "qinqing:demands:config-generation"
@@ -59,7 +62,7 @@ class Snapshot:
     generation: Any
     loaded_at: float
     checked_at: float
-    offices: dict[int, Any] = field(default_factory=dict)  # unit id → office Unit (or None)
+    memo: dict[Hashable, Any] = field(default_factory=dict)  # derived values (office_for, options …)
 
 
 _snapshot: Snapshot | None = None
@@ -181,12 +184,18 @@ def category(pk: Any) -> Category | None:
     return found
 
 
+def memo(key: Hashable, compute: Callable[[], T]) -> T:
+    """COMPUTE(), remembered under KEY until the snapshot is reloaded (any configuration or unit change)."""
+    snap = current()
+    if key in snap.memo:
+        value: T = snap.memo[key]
+        return value
+    value = compute()
+    if snap is _snapshot:  # not the private snapshot of a changing transaction
+        snap.memo[key] = value
+    return value
+
+
 def office_for(unit_id: int, compute: Callable[[int], Any]) -> Any:
     """The receiving office of the unit UNIT_ID, computed by COMPUTE(unit_id) once per unit and snapshot."""
-    snap = current()
-    if unit_id in snap.offices:
-        return snap.offices[unit_id]
-    office = compute(unit_id)
-    if snap is _snapshot:  # not the private snapshot of a changing transaction
-        snap.offices[unit_id] = office
-    return office
+    return memo(("office", unit_id), lambda: compute(unit_id))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from qinqing.core.scoping import subtree_unit_ids
+from qinqing.demands import cache
 from qinqing.demands.clocks import TZ
 from qinqing.demands.models import Category, Channel, Demand, DemandAssist, DemandType, Light, Status
 from qinqing.orgs.models import Tier, Unit
@@ -23,19 +28,83 @@ def _unit_queryset(request: Any) -> QuerySet[Unit]:
     return Unit.objects.subtree(user.scope_unit).active()
 
 
+# --- fast <select> rendering ----------------------------------------------------------------------
+def options_html(choices: Iterable[tuple[Any, Any]], selected: Iterable[str] = ()) -> str:
+    """<option> elements for CHOICES ((value, label) pairs; a list as label makes an <optgroup>)."""
+    chosen = set(selected)
+    parts: list[str] = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            parts.append(f'<optgroup label="{escape(value)}">{options_html(label, chosen)}</optgroup>')
+            continue
+        v = "" if value is None else str(value)
+        mark = " selected" if v in chosen else ""
+        parts.append(f'<option value="{escape(v)}"{mark}>{escape(label)}</option>')
+    return "".join(parts)
+
+
+class FastSelect(forms.Select):
+    """A <select> rendered in Python. Django renders every <option> through a template: for the few
+    hundred units of a prefecture that was about a third of the list page's time."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        options = options_html(self.choices, self.format_value(value))
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 - every part escaped
+
+
+class FastSelectMultiple(FastSelect):
+    allow_multiple_selected = True
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return forms.SelectMultiple.value_from_datadict(self, data, files, name)  # type: ignore[arg-type]
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False  # an empty multiple select sends nothing
+
+
+def unit_choices(user: Any) -> list[tuple[int, str]]:
+    """The active units of USER's scope subtree in tree order (remembered per scope, demands.cache)."""
+    scope = user.scope_unit
+    return cache.memo(
+        ("unit-choices", scope.pk),
+        lambda: list(Unit.objects.subtree(scope).active().order_by("path").values_list("pk", "name")),
+    )
+
+
+def category_choices() -> list[tuple[int, str]]:
+    """Active categories as the filter labels them ("要素保障／用地"), from the configuration snapshot."""
+
+    def build() -> list[tuple[int, str]]:
+        rows = [c for c in cache.current().categories.values() if c.is_active]
+        return [(c.pk, str(c)) for c in sorted(rows, key=lambda c: (c.ordering, c.pk))]
+
+    return cache.memo("category-choices", build)
+
+
 class DemandFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="关键词")
     # A plain column: no join can repeat a row, so no DISTINCT (which forced a sort of every match).
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="状态", distinct=False)
-    demand_type = django_filters.ChoiceFilter(
-        choices=DemandType.choices, label="类型", empty_label="全部类型"
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label="状态", distinct=False, widget=FastSelectMultiple
     )
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, label="来源渠道", empty_label="全部渠道")
+    demand_type = django_filters.ChoiceFilter(
+        choices=DemandType.choices, label="类型", empty_label="全部类型", widget=FastSelect
+    )
+    channel = django_filters.ChoiceFilter(
+        choices=Channel.choices, label="来源渠道", empty_label="全部渠道", widget=FastSelect
+    )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.select_related("parent").filter(is_active=True),
         method="filter_category",
         label="分类",
         empty_label="全部分类",
+        widget=FastSelect,
     )
     created_after = django_filters.DateFilter(
         method="filter_after", label="提交日期自", widget=forms.DateInput(attrs={"type": "date"})
@@ -49,15 +118,32 @@ class DemandFilter(django_filters.FilterSet):
         method="filter_light",
         label="亮灯",
         empty_label="全部",
+        widget=FastSelect,
     )
     # Declared last, so that filter_unit receives the queryset with every other filter applied.
     unit = django_filters.ModelChoiceFilter(
-        queryset=_unit_queryset, method="filter_unit", label="单位（含下级）", empty_label="全部单位"
+        queryset=_unit_queryset,
+        method="filter_unit",
+        label="单位（含下级）",
+        empty_label="全部单位",
+        widget=FastSelect,
     )
 
     class Meta:
         model = Demand
         fields = ["status", "demand_type", "channel", "category"]
+
+    @property
+    def form(self) -> Any:
+        """The filter form; the unit and category <select>s list remembered choices (no query, no model
+        rows): validation still goes through the querysets, and only for a value actually sent."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            user = getattr(self.request, "user", None)
+            if getattr(user, "unit_id", None):
+                form.fields["unit"].widget.choices = [("", "全部单位"), *unit_choices(user)]
+            form.fields["category"].widget.choices = [("", "全部分类"), *category_choices()]
+        return self._form
 
     def filter_q(self, queryset: QuerySet[Demand], name: str, value: str) -> QuerySet[Demand]:
         value = value.strip()

@@ -279,15 +279,21 @@ class DemandQuerySet(ScopedQuerySet["Demand"]):
 class Demand(models.Model):
     number = models.CharField("诉求编号", max_length=20, unique=True)
     external_ref = models.CharField("外部编号（12345）", max_length=64, null=True, blank=True, unique=True)
+    # Foreign keys whose column leads a composite index below have no index of their own (db_index=False):
+    # every index is written by each submission, and the composite one answers the same look-ups.
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name="企业", on_delete=models.PROTECT, related_name="demands"
+        "enterprises.Enterprise",
+        verbose_name="企业",
+        on_delete=models.PROTECT,
+        related_name="demands",
+        db_index=False,
     )
     contact_name = models.CharField("联系人", max_length=50)
     contact_phone = models.CharField("联系电话", max_length=20)
-    channel = models.CharField("来源渠道", max_length=8, choices=Channel.choices, db_index=True)
-    demand_type = models.CharField("诉求类型", max_length=12, choices=DemandType.choices, db_index=True)
+    channel = models.CharField("来源渠道", max_length=8, choices=Channel.choices)
+    demand_type = models.CharField("诉求类型", max_length=12, choices=DemandType.choices)
     category = models.ForeignKey(
-        Category, verbose_name="诉求分类", on_delete=models.PROTECT, related_name="demands", db_index=True
+        Category, verbose_name="诉求分类", on_delete=models.PROTECT, related_name="demands", db_index=False
     )
     title = models.CharField("标题", max_length=100)
     description = models.TextField("诉求内容", max_length=DESCRIPTION_MAX)
@@ -303,10 +309,18 @@ class Demand(models.Model):
     version = models.PositiveIntegerField("版本", default=1)
 
     receiving_unit = models.ForeignKey(
-        "orgs.Unit", verbose_name="受理机构", on_delete=models.PROTECT, related_name="received_demands"
+        "orgs.Unit",
+        verbose_name="受理机构",
+        on_delete=models.PROTECT,
+        related_name="received_demands",
+        db_index=False,
     )
     coordinating_unit = models.ForeignKey(
-        "orgs.Unit", verbose_name="交办机构", on_delete=models.PROTECT, related_name="coordinated_demands"
+        "orgs.Unit",
+        verbose_name="交办机构",
+        on_delete=models.PROTECT,
+        related_name="coordinated_demands",
+        db_index=False,
     )
     lead_unit = models.ForeignKey(
         "orgs.Unit",
@@ -315,6 +329,7 @@ class Demand(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="led_demands",
+        db_index=False,
     )
     transferred_from = models.ForeignKey(
         "orgs.Unit",
@@ -323,6 +338,7 @@ class Demand(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="transferred_demands",
+        db_index=False,
     )
     current_handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -331,6 +347,7 @@ class Demand(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="handled_demands",
+        db_index=False,
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -411,6 +428,13 @@ class Demand(models.Model):
             models.Index(fields=["current_handler", "status"], name="demand_handler_status"),
             models.Index(fields=["enterprise", "created_at"], name="demand_ent_created"),
             models.Index(fields=["created_at"], name="demand_created"),
+            # The list's filters, newest first (the page is the first 30 in created_at order): a
+            # filtered page reads its own entries backwards instead of AND-ing a bitmap of every
+            # demand of that type or status, or skipping through the newest demands of every kind.
+            models.Index(fields=["status", "created_at"], name="demand_status_created"),
+            models.Index(fields=["demand_type", "created_at"], name="demand_type_created"),
+            models.Index(fields=["channel", "created_at"], name="demand_channel_created"),
+            models.Index(fields=["category", "created_at"], name="demand_category_created"),
             models.Index(fields=["due_at"], name="demand_due"),
             models.Index(fields=["handle_due_at"], name="demand_handle_due"),
             models.Index(fields=["transferred_from"], name="demand_transferred"),

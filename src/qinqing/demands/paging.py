@@ -82,15 +82,24 @@ class CappedPaginator(Paginator):
 
 
 def page_of(
-    qs: QuerySet[Demand], number: Any, per_page: int, related: tuple[str, ...], capped: bool = False
+    qs: QuerySet[Demand],
+    number: Any,
+    per_page: int,
+    related: tuple[str, ...],
+    capped: bool = False,
+    only: tuple[str, ...] = (),
 ) -> tuple[Page, list[Demand]]:
-    """The page NUMBER of QS (filtered and ordered) and its rows, loaded with RELATED by primary key."""
+    """The page NUMBER of QS (filtered and ordered) and its rows, loaded with RELATED by primary key
+    (and with the fields ONLY, when given)."""
     ids_qs = qs.values_list("pk", flat=True)
     paginator = CappedPaginator(ids_qs, per_page) if capped else Paginator(ids_qs, per_page)
     without_jit()
     page = paginator.get_page(number)
     ids = list(page.object_list)
-    by_id = Demand.objects.select_related(*related).in_bulk(ids) if ids else {}
+    rows_qs = Demand.objects.select_related(*related)
+    if only:
+        rows_qs = rows_qs.only(*only)
+    by_id = rows_qs.in_bulk(ids) if ids else {}
     rows = [by_id[pk] for pk in ids if pk in by_id]
     page.object_list = rows
     return page, rows

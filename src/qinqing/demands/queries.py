@@ -20,6 +20,25 @@ LIST_RELATED = (
     "lead_unit",
     "current_handler",
 )
+# What a row of the list pages shows (demands/_rows.html): the 30 rows of a page are loaded with these
+# fields only; the category comes from the configuration snapshot (demands.cache).
+ROW_RELATED = ("enterprise", "lead_unit")
+ROW_FIELDS = (
+    "number",
+    "title",
+    "status",
+    "demand_type",
+    "urgency",
+    "redo_count",
+    "due_at",
+    "warn_at",
+    "provisional",
+    "created_at",
+    "hide_below_tier",
+    "category",
+    "enterprise__name",
+    "lead_unit__name",
+)
 
 
 def todo(user: Any) -> QuerySet[Demand]:
@@ -50,11 +69,7 @@ def todo(user: Any) -> QuerySet[Demand]:
         )
         if pending:
             cond |= Q(pk__in=pending, status=Status.HANDLING)
-    return (
-        base.filter(cond)
-        .select_related(*LIST_RELATED)
-        .order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
-    )
+    return base.filter(cond).order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
 
 
 @register_home_cards

@@ -14,14 +14,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from qinqing.accounts.models import User
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction
 from qinqing.core.permissions import require
-from qinqing.demands import clocks, services
-from qinqing.demands.filters import DemandFilter
+from qinqing.demands import cache, clocks, services
+from qinqing.demands.filters import DemandFilter, options_html, unit_choices
 from qinqing.demands.forms import CategoryForm, SettingsForm, SlaForm, SubmitForm
 from qinqing.demands.models import (
     Attachment,
@@ -35,7 +36,7 @@ from qinqing.demands.models import (
     SlaPolicy,
 )
 from qinqing.demands.paging import page_of
-from qinqing.demands.queries import LIST_RELATED, todo
+from qinqing.demands.queries import LIST_RELATED, ROW_FIELDS, ROW_RELATED, todo
 from qinqing.demands.workflow import ACTION_LABELS, Action
 from qinqing.enterprises.models import mask_mobile
 from qinqing.orgs.models import Unit
@@ -56,32 +57,39 @@ def _require_viewer(request: HttpRequest) -> None:
 
 def _rows(request: HttpRequest, qs: Iterable[Demand]) -> list[dict[str, Any]]:
     now = timezone.now()
-    return [
-        {
-            "d": d,
-            "light": d.light_at(now),
-            "enterprise": d.enterprise.name if d.identity_visible_to(request.user) else HIDDEN,
-        }
-        for d in qs
-    ]
+    # One reverse() for the page (about 0.2 ms each): the detail URL differs only by the id.
+    marker = 999_999_999
+    detail = reverse("demands:detail", args=[marker])
+    rows = []
+    for d in qs:
+        category = cache.category(d.category_id)
+        if category is not None:
+            d.category = category  # from the snapshot, with its parent: no query
+        rows.append(
+            {
+                "d": d,
+                "url": detail.replace(str(marker), str(d.pk)),
+                "light": d.light_at(now),
+                "enterprise": d.enterprise.name if d.identity_visible_to(request.user) else HIDDEN,
+            }
+        )
+    return rows
 
 
 @login_required
 def demand_list(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
-    base = (
-        Demand.objects.visible_to(request.user).select_related(*LIST_RELATED).order_by("-created_at", "-id")
-    )
+    base = Demand.objects.visible_to(request.user).order_by("-created_at", "-id")
     filters = DemandFilter(request.GET or None, queryset=base, request=request)
     qs = filters.qs if filters.is_bound and filters.is_valid() else base
-    page, objects = page_of(qs, request.GET.get("page"), PAGE_SIZE, LIST_RELATED, capped=True)
+    page, objects = page_of(qs, request.GET.get("page"), PAGE_SIZE, ROW_RELATED, capped=True, only=ROW_FIELDS)
     query = request.GET.copy()
     query.pop("page", None)
     template = "demands/list.html" if _staff(request) else "demands/my_list.html"
     dispatch_units = None
     user: Any = request.user
     if _staff(request) and user.has_role("dispatcher"):
-        dispatch_units = Unit.objects.active().subtree(user.scope_unit).order_by("path")
+        dispatch_units = mark_safe(options_html(unit_choices(user)))  # noqa: S308 - escaped
     return render(
         request,
         template,
@@ -103,7 +111,7 @@ def todo_list(request: HttpRequest) -> HttpResponse:
     light = request.GET.get("light", "")
     if light:
         qs = qs.with_light_filter(light)  # type: ignore[attr-defined]
-    page, objects = page_of(qs, request.GET.get("page"), PAGE_SIZE, LIST_RELATED)
+    page, objects = page_of(qs, request.GET.get("page"), PAGE_SIZE, ROW_RELATED, only=ROW_FIELDS)
     return render(
         request, "demands/todo.html", {"page": page, "rows": _rows(request, objects), "light": light}
     )
