@@ -21,11 +21,13 @@ rebuild and the read-time correction all use it.
 **Kept current.** Every save or delete of a demand (and a change of an enterprise or of a unit's place
 in the tree) appends its id to ``FactQueue`` in the same transaction (``analysis.signals``). The job
 ``analysis.process_queue`` takes a batch, indexes the demands' text when not yet indexed, derives their
-rows again and applies the difference with the stored rows to the sums. Demands inserted without a
-signal (bulk loads) are caught up by id: every demand above the highest ``DemandFact`` id is pending too.
+rows again and applies the difference with the stored rows to the sums. Demands inserted or deleted
+without a signal (bulk loads, SQL) are caught up by id: demands above the highest ``DemandFact`` id and
+facts above the highest demand id are pending too.
 
 **Read exactly.** ``figures()`` answers whole months of the period from ``MonthlyFact``/``TermFact``,
-the partial months at either end from ``DemandFact`` (an indexed range), the "now" parts from the
+the partial months at either end from ``DemandFact`` (the days in the period, or the whole month minus
+the days outside it, whichever reads fewer rows), the "now" parts from the
 few ``DemandFact`` rows with a running 受理/签收 deadline that has passed, and corrects for the pending
 demands (queued, not yet processed): minus their stored row, plus their row derived now. So the figures
 equal the live statistics at any moment, whether or not the job has run. ``FactState.version`` moves
@@ -43,7 +45,6 @@ aggregation and reports every difference (``qinqing analysis_facts --verify``).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -79,8 +80,6 @@ from qinqing.demands.clocks import TZ
 from qinqing.demands.models import SATISFIED_MIN, Category, Demand, Status
 from qinqing.demands.stats import Counts
 from qinqing.orgs.models import SEGMENT, Unit
-
-logger = logging.getLogger(__name__)
 
 BATCH = 500
 # Above this many pending demands the read-time correction costs more than it saves: compute live.
@@ -606,8 +605,14 @@ class FactFigures:
 class _Figures:
     """Accumulates the dashboard's sums for UNIT over the period and the previous one."""
 
-    def __init__(self, unit: Unit, children: list[Unit], periods: dict[str, tuple[dt.datetime, dt.datetime]],
-                 now: dt.datetime, top_of: dict[int, int]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        unit: Unit,
+        children: list[Unit],
+        periods: dict[str, tuple[dt.datetime, dt.datetime]],
+        now: dt.datetime,
+        top_of: dict[int, int],
+    ) -> None:
         self.unit = unit
         self.children = {c.pk: c for c in children}
         self.child_of_path = {c.path: c.pk for c in children}
