@@ -519,7 +519,8 @@ def _visible_enterprises(user: Any, *items: SubmitData) -> dict[int, Enterprise]
     if given and set(given) == wanted:  # already loaded: only check the scope
         ok = set(visible.values_list("pk", flat=True))
         return {pk: e for pk, e in given.items() if pk in ok}
-    return {e.pk: e for e in visible}
+    # A submission reads the name (event, message, response) and the registered unit (office) only.
+    return {e.pk: e for e in visible.only("id", "name", "registered_unit_id")}
 
 
 def _office_for_submission(user: Any, enterprise: Enterprise) -> Unit:
