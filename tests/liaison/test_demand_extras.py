@@ -26,7 +26,9 @@ def extras(user: User, demand: Demand) -> tuple[list[tuple[str, str]], list[str]
     if match is None:
         return [], []
     body = match.group(1)
-    links = [(label, href) for href, label in re.findall(r'<a class="btn[^"]*" href="([^"]+)">([^<]+)</a>', body)]
+    links = [
+        (label, href) for href, label in re.findall(r'<a class="btn[^"]*" href="([^"]+)">([^<]+)</a>', body)
+    ]
     return links, re.findall(r'hx-get="([^"]+)"', body)
 
 
@@ -42,10 +44,15 @@ def test_lead_unit_sees_difficult_link_until_marked_and_staff_see_duplicates(cas
     assert extras(cast.nr_head, d) == ([], [similar])
 
 
-def test_visit_demand_links_its_visit_and_closed_demand_has_no_duplicates_panel(cast: Cast, clock: Any) -> None:
+def test_visit_demand_links_its_visit_and_closed_demand_has_no_duplicates_panel(
+    cast: Cast, clock: Any
+) -> None:
     visit = log(cast)
     d = visit.problems.order_by("position").first().demand  # type: ignore[union-attr]
     visit_url = reverse("liaison:visit", args=[visit.pk])
-    assert extras(cast.office, d) == ([("来源走访记录", visit_url)], [reverse("analysis:similar", args=[d.pk])])
+    assert extras(cast.office, d) == (
+        [("来源走访记录", visit_url)],
+        [reverse("analysis:similar", args=[d.pk])],
+    )
     closed = drive(cast, submit_demand(cast, title="排水许可办理"), "closed")
     assert extras(cast.office, closed) == ([], [])

@@ -17,7 +17,9 @@ def demand_extras(user: Any, demand: Demand) -> list[Extra]:
     if user.enterprise_id:
         return []
     found: list[Extra] = []
-    visit = Visit.objects.visible_to(user).filter(problems__demand=demand).values_list("pk", flat=True).first()
+    visit = (
+        Visit.objects.visible_to(user).filter(problems__demand=demand).values_list("pk", flat=True).first()
+    )
     if visit is not None:
         found.append(Extra("来源走访记录", reverse("liaison:visit", args=[visit])))
     if services.may_mark_difficult(user, demand):

@@ -585,7 +585,9 @@ def _difficult_refusal(user: Any, demand: Demand) -> PermissionDenied | Validati
 
 def may_mark_difficult(user: Any, demand: Demand) -> bool:
     """Whether the demand page should offer 标记疑难 (the service checks again when it is used)."""
-    return _difficult_refusal(user, demand) is None and not DifficultMark.objects.filter(demand=demand).exists()
+    return (
+        _difficult_refusal(user, demand) is None and not DifficultMark.objects.filter(demand=demand).exists()
+    )
 
 
 @transaction.atomic
