@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             print(result.row(), f"= {result.rps * BATCH_SIZE:.0f} demands/s", flush=True)
             figures.append(("batch", result, "≥ 200 demands/s", BATCH_CONCURRENCY))
 
-    write_results(args.label, sizes, load_avg, figures, args.no_analysis_receivers)
+    write_results(args.label, sizes, load_avg, figures, args.no_analysis_receivers, os.getloadavg())
     return 0
 
 
@@ -357,13 +357,19 @@ def write_results(
     load_avg: tuple[float, float, float],
     figures: list[Row],
     no_analysis_receivers: bool = False,
+    load_end: tuple[float, float, float] | None = None,
 ) -> None:
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [
         harness.machine_line()
         + " gunicorn: 4 sync workers; client, server and PostgreSQL share the 2 cores.",
         f"Run {label!r} at {now}; load average when it started: {load_avg[0]:.2f} {load_avg[1]:.2f} "
-        f"{load_avg[2]:.2f} (1, 5, 15 min; above ~1.5 other work shared the machine).",
+        f"{load_avg[2]:.2f} (1, 5, 15 min; above ~1.5 other work shared the machine)"
+        + (
+            f"; when it ended: {load_end[0]:.2f} (the run itself keeps about 2 busy)."
+            if load_end is not None
+            else "."
+        ),
         "",
         "Data: " + "; ".join(f"{k} {v:,}" for k, v in sizes.items()) + ".",
         "",

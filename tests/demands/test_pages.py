@@ -230,3 +230,20 @@ def test_list_escapes_names(people: People, flow: Callable[..., Demand]) -> None
     body = login(people.office).get(reverse("demands:list")).content.decode()
     assert f'<option value="{odd.pk}">要素保障／&lt;b&gt;用能&lt;/b&gt;</option>' in body
     assert "<td>要素保障／&lt;b&gt;用能&lt;/b&gt;</td>" in body
+
+
+def test_todo_counts_up_to_its_cap(people: People, flow: Callable[..., Demand], monkeypatch: Any) -> None:
+    from qinqing.demands import views
+
+    for _ in range(4):
+        flow("submitted")
+    c = login(people.office)
+    body = c.get(reverse("demands:todo")).content.decode()
+    assert body.count('data-testid="demand-row"') == 4
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "TODO_COUNT_CAP", 3)
+    body = c.get(reverse("demands:todo")).content.decode()
+    assert body.count('data-testid="demand-row"') == 2
+    assert "第 1 页，超过 3 件（仅列出前 2 页，请用筛选缩小范围）" in body
+    body = c.get(reverse("demands:todo"), {"page": 2}).content.decode()
+    assert body.count('data-testid="demand-row"') == 2

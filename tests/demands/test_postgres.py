@@ -188,3 +188,33 @@ def test_numbered_insert_stores_what_the_model_holds(people: People) -> None:
         if f.name != "updated_at":
             assert getattr(stored, f.attname) == getattr(d, f.attname), f.name
     assert DemandEvent.objects.get(demand=d).demand_id == d.pk
+
+
+def test_todo_window_gives_the_plain_querys_pages(people: People, flow: Callable[..., Demand]) -> None:
+    """The page cut from the union of each branch's first rows equals the page of the plain query,
+    also where many demands share a deadline (submitted the same day)."""
+    from qinqing.demands.queries import todo, todo_branches, todo_window
+
+    for _ in range(7):
+        flow("submitted")
+    for _ in range(3):
+        flow("accepted")
+    flow("dispatched")
+    d = flow("handling")
+    services.request_extension(
+        people.handler, d.pk, Demand.objects.get(pk=d.pk).version, days=3, reason="需要现场核实"
+    )
+    for user in (people.office, people.lead_head, people.handler):
+        branches = todo_branches(user)
+        plain = list(todo(user).values_list("pk", flat=True))
+        assert plain, user
+        for per_page in (1, 2, 5):
+            for page in range(1, len(plain) // per_page + 2):
+                n = page * per_page
+                got = list(
+                    todo_window(user, branches, n, lambda q: q).values_list("pk", flat=True)[n - per_page : n]
+                )
+                assert got == plain[n - per_page : n], (user, per_page, page)
+        red = list(todo(user).with_light_filter("green").values_list("pk", flat=True))  # type: ignore[attr-defined]
+        window = todo_window(user, branches, 3, lambda q: q.with_light_filter("green"))
+        assert list(window.values_list("pk", flat=True)[:3]) == red[:3]

@@ -421,11 +421,19 @@ class Demand(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="demand_status_due"),
             models.Index(fields=["receiving_unit", "created_at"], name="demand_recv_created"),
-            models.Index(fields=["lead_unit", "status"], name="demand_lead_status"),
+            # 我的待办's branches (queries.todo_window): each an ordered range of (unit or handler, status)
+            # in the page's order (due_at, created_at).
+            models.Index(
+                fields=["lead_unit", "status", "due_at", "created_at"], name="demand_lead_status_due"
+            ),
             # The list's unit filter with a date range (the lead-unit branch of filter_unit).
             models.Index(fields=["lead_unit", "created_at"], name="demand_lead_created"),
-            models.Index(fields=["coordinating_unit", "status"], name="demand_coord_status"),
-            models.Index(fields=["current_handler", "status"], name="demand_handler_status"),
+            models.Index(
+                fields=["coordinating_unit", "status", "due_at", "created_at"], name="demand_coord_status_due"
+            ),
+            models.Index(
+                fields=["current_handler", "status", "due_at", "created_at"], name="demand_handler_status_due"
+            ),
             models.Index(fields=["enterprise", "created_at"], name="demand_ent_created"),
             models.Index(fields=["created_at"], name="demand_created"),
             # The list's filters, newest first (the page is the first 30 in created_at order): a

@@ -20,6 +20,7 @@ running them. It is switched off once per database connection (deployments shoul
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -50,6 +51,10 @@ class CappedPaginator(Paginator):
     """A paginator whose count stops at ``cap`` (``capped`` tells whether there are more rows)."""
 
     cap = COUNT_CAP
+
+    def __init__(self, *args: Any, cap: int = COUNT_CAP, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cap = cap
 
     @cached_property
     def _capped_count(self) -> int | None:
@@ -86,15 +91,27 @@ def page_of(
     number: Any,
     per_page: int,
     related: tuple[str, ...],
-    capped: bool = False,
+    capped: bool | int = False,
     only: tuple[str, ...] = (),
+    window: Callable[[int], QuerySet[Demand]] | None = None,
 ) -> tuple[Page, list[Demand]]:
     """The page NUMBER of QS (filtered and ordered) and its rows, loaded with RELATED by primary key
-    (and with the fields ONLY, when given)."""
+    (and with the fields ONLY, when given).
+
+    CAPPED: count up to ``COUNT_CAP`` (True) or up to that many rows (an int). WINDOW(n), when given,
+    returns the first n rows of QS in its order by a cheaper way; the page is cut from it.
+    """
     ids_qs = qs.values_list("pk", flat=True)
-    paginator = CappedPaginator(ids_qs, per_page) if capped else Paginator(ids_qs, per_page)
+    if capped:
+        cap = COUNT_CAP if capped is True else int(capped)
+        paginator: Paginator = CappedPaginator(ids_qs, per_page, cap=cap)
+    else:
+        paginator = Paginator(ids_qs, per_page)
     without_jit()
     page = paginator.get_page(number)
+    if window is not None:
+        bottom = (page.number - 1) * per_page
+        page.object_list = window(bottom + per_page).values_list("pk", flat=True)[bottom : bottom + per_page]
     ids = list(page.object_list)
     rows_qs = Demand.objects.select_related(*related)
     if only:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -41,35 +43,71 @@ ROW_FIELDS = (
 )
 
 
-def todo(user: Any) -> QuerySet[Demand]:
-    """Demands waiting for USER's action, earliest deadline first (rows without a deadline last)."""
-    base = Demand.objects.visible_to(user)
+TODO_ORDER = (F("due_at").asc(nulls_last=True), "created_at", "id")
+# 我的待办 counts its rows up to this many ("超过 1000 件" beyond, and the first 34 pages): an office with a
+# backlog of tens of thousands would otherwise count them all on every visit.
+TODO_COUNT_CAP = 1000
+
+
+def todo_branches(user: Any) -> list[Q]:
+    """The conditions under which a demand waits for USER, one index range each (one status each)."""
     if getattr(user, "enterprise_id", None):
-        cond = Q(status__in=[Status.REPLIED, Status.SUSPENDED])
-    else:
-        unit_id = user.unit_id
-        cond = Q(current_handler=user, status__in=[Status.HANDLING, Status.SUSPENDED])
-        if user.has_role(Role.DISPATCHER) or user.has_role(Role.UNIT_HEAD):
-            cond |= Q(coordinating_unit_id=unit_id, status__in=[Status.SUBMITTED, Status.ACCEPTED])
-            cond |= Q(
-                coordinating_unit_id=unit_id, status=Status.HANDLING, extension_requested_days__isnull=False
-            )
-            cond |= Q(coordinating_unit_id=unit_id, status=Status.REPLIED, rating_due_at__lt=timezone.now())
-            cond |= Q(coordinating_unit_id=unit_id, follow_up_due=True)
-            cond |= Q(lead_unit_id=unit_id, status=Status.DISPATCHED)
-            cond |= Q(lead_unit_id=unit_id, status=Status.HANDLING, current_handler__isnull=True)
-        if user.has_role(Role.UNIT_HEAD):
-            cond |= Q(lead_unit_id=unit_id, status__in=[Status.HANDLING, Status.SUSPENDED])
-        # The assisting unit's open requests as a short list of ids (not a subquery): every branch of
-        # the OR then has an index, so PostgreSQL combines index scans instead of scanning the table.
-        pending = list(
-            DemandAssist.objects.filter(
-                unit_id=unit_id, opinion_at__isnull=True, demand__status=Status.HANDLING
-            ).values_list("demand_id", flat=True)
-        )
-        if pending:
-            cond |= Q(pk__in=pending, status=Status.HANDLING)
-    return base.filter(cond).order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
+        return [Q(status=Status.REPLIED), Q(status=Status.SUSPENDED)]
+    unit_id = user.unit_id
+    branches = [
+        Q(current_handler=user, status=Status.HANDLING),
+        Q(current_handler=user, status=Status.SUSPENDED),
+    ]
+    if user.has_role(Role.DISPATCHER) or user.has_role(Role.UNIT_HEAD):
+        branches += [
+            Q(coordinating_unit_id=unit_id, status=Status.SUBMITTED),
+            Q(coordinating_unit_id=unit_id, status=Status.ACCEPTED),
+            Q(coordinating_unit_id=unit_id, status=Status.HANDLING, extension_requested_days__isnull=False),
+            Q(coordinating_unit_id=unit_id, status=Status.REPLIED, rating_due_at__lt=timezone.now()),
+            Q(coordinating_unit_id=unit_id, follow_up_due=True),
+            Q(lead_unit_id=unit_id, status=Status.DISPATCHED),
+            Q(lead_unit_id=unit_id, status=Status.HANDLING, current_handler__isnull=True),
+        ]
+    if user.has_role(Role.UNIT_HEAD):
+        branches += [
+            Q(lead_unit_id=unit_id, status=Status.HANDLING),
+            Q(lead_unit_id=unit_id, status=Status.SUSPENDED),
+        ]
+    # The assisting unit's open requests as a short list of ids (not a subquery): every branch of the OR
+    # then has an index, so PostgreSQL combines index scans instead of scanning the table.
+    pending = list(
+        DemandAssist.objects.filter(
+            unit_id=unit_id, opinion_at__isnull=True, demand__status=Status.HANDLING
+        ).values_list("demand_id", flat=True)
+    )
+    if pending:
+        branches.append(Q(pk__in=pending, status=Status.HANDLING))
+    return branches
+
+
+def todo(user: Any, branches: list[Q] | None = None) -> QuerySet[Demand]:
+    """Demands waiting for USER's action, earliest deadline first (rows without a deadline last)."""
+    cond = Q()
+    for branch in branches if branches is not None else todo_branches(user):
+        cond |= branch
+    return Demand.objects.visible_to(user).filter(cond).order_by(*TODO_ORDER)
+
+
+def todo_window(
+    user: Any, branches: list[Q], limit: int, narrow: Callable[[QuerySet[Demand]], QuerySet[Demand]]
+) -> QuerySet[Demand]:
+    """The first LIMIT demands of ``todo`` (NARROW applied, e.g. the light filter), in its order.
+
+    Each branch gives its own first LIMIT rows — an ordered range of its (unit or handler, status,
+    due_at) index — and the page is taken from their union: the cost follows the page, not the backlog
+    (an office with 17,000 demands waiting sorted all of them for every page).
+    """
+    if connection.vendor != "postgresql":  # SQLite cannot LIMIT the parts of a UNION: the plain query
+        return narrow(todo(user, branches))
+    base = narrow(Demand.objects.visible_to(user))
+    parts = [base.filter(b).order_by(*TODO_ORDER).values("pk")[:limit] for b in branches]
+    first = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return Demand.objects.filter(pk__in=first).order_by(*TODO_ORDER)
 
 
 @register_home_cards

@@ -36,7 +36,15 @@ from qinqing.demands.models import (
     SlaPolicy,
 )
 from qinqing.demands.paging import page_of
-from qinqing.demands.queries import LIST_RELATED, ROW_FIELDS, ROW_RELATED, todo
+from qinqing.demands.queries import (
+    LIST_RELATED,
+    ROW_FIELDS,
+    ROW_RELATED,
+    TODO_COUNT_CAP,
+    todo,
+    todo_branches,
+    todo_window,
+)
 from qinqing.demands.workflow import ACTION_LABELS, Action
 from qinqing.enterprises.models import mask_mobile
 from qinqing.orgs.models import Unit
@@ -107,11 +115,21 @@ def demand_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def todo_list(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
-    qs = todo(request.user)
     light = request.GET.get("light", "")
-    if light:
-        qs = qs.with_light_filter(light)  # type: ignore[attr-defined]
-    page, objects = page_of(qs, request.GET.get("page"), PAGE_SIZE, ROW_RELATED, only=ROW_FIELDS)
+
+    def narrow(qs: Any) -> Any:
+        return qs.with_light_filter(light) if light else qs
+
+    branches = todo_branches(request.user)
+    page, objects = page_of(
+        narrow(todo(request.user, branches)),
+        request.GET.get("page"),
+        PAGE_SIZE,
+        ROW_RELATED,
+        capped=TODO_COUNT_CAP,
+        only=ROW_FIELDS,
+        window=lambda n: todo_window(request.user, branches, n, narrow),
+    )
     return render(
         request, "demands/todo.html", {"page": page, "rows": _rows(request, objects), "light": light}
     )
