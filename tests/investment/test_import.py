@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from rest_framework.test import APIClient
 
@@ -230,13 +231,14 @@ def test_funds_import_creates_updates_and_refuses_locked_months(
 
 def test_bad_funds_file_saves_nothing(filer: User, make_project: Callable[..., Project]) -> None:
     _signed(make_project, "F-1")
+    next_month = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     rows = [
         ["F-1", "2026-01", 5, 5, ""],
         ["F-9", "2026-02", 1, 1, ""],
         ["F-1", "2026-02", 10, 20, ""],
         ["F-1", "二月", "", 1, ""],
         ["F-1", "2026-01", 6, 6, ""],
-        ["F-1", "2027-01", 6, 6, ""],
+        ["F-1", f"{next_month:%Y-%m}", 6, 6, ""],
     ]
     result = services.import_funds(filer, "bad.xlsx", xlsx(FUNDS_HEADERS, rows))
     assert [str(e) for e in result.errors] == [

@@ -255,7 +255,12 @@ def test_dashboard_has_chain_investor_and_size_charts(
     assert [p.name for p in c.get("/investment/?size_band=4").context["page_obj"]] == ["B"]
 
 
-def test_home_cards(filer: User, manas_filer: User, make_project: Callable[..., Project]) -> None:
+def test_home_cards(
+    filer: User, manas_filer: User, make_project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The card shows the current year's funds: pin "now" inside 2026, where the entries below lie.
+    pinned = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: pinned)
     p = make_project(signed_on=D(2026, 1, 5))
     make_project(name="终止项目").refresh_from_db()
     t = Project.objects.get(name="终止项目")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from qinqing.accounts.models import User
 from qinqing.audit.models import AuditEvent
@@ -24,7 +25,7 @@ def _move(user: User, p: Project, to: str, on: dt.date, **kw: object) -> Project
 def test_create_numbers_and_history(filer: User, make_project: Callable[..., Project]) -> None:
     p = make_project()
     assert p.stage == Stage.LEAD
-    assert p.number.startswith("ZS2026") and p.number.endswith("0001")
+    assert p.number.startswith(f"ZS{timezone.localdate():%Y}") and p.number.endswith("0001")
     assert make_project().number.endswith("0002")
     assert p.size_band == 2  # 50000万元 = 5亿元 → 5亿—10亿元
     assert list(StageChange.objects.filter(project=p).values_list("to_stage", "effective_on")) == [
