@@ -78,7 +78,7 @@ from qinqing.analysis.models import (
 )
 from qinqing.demands.clocks import TZ
 from qinqing.demands.models import SATISFIED_MIN, Category, Demand, Status
-from qinqing.demands.stats import Counts
+from qinqing.demands.stats import Counts, StatsResult, assemble
 from qinqing.orgs.models import SEGMENT, Unit
 
 BATCH = 500
@@ -859,12 +859,8 @@ def pending_ids(limit: int | None = None) -> set[int] | None:
     return ids if len(ids) <= limit else None
 
 
-def _stats_result(fig: _Figures, start: dt.date, end: dt.date, children: list[Unit]) -> Any:
+def _stats_result(fig: _Figures, start: dt.date, end: dt.date, children: list[Unit]) -> StatsResult:
     """``demands.stats.StatsResult`` from the sums, assembled exactly as ``demands.stats.compute`` does."""
-    from qinqing.analysis.queries import months_between
-    from qinqing.demands.models import DemandType
-    from qinqing.demands.stats import StatsResult
-
     total = Counts()
     by_type: dict[str, Counts] = {}
     for t in sorted(fig.by_type):
@@ -886,28 +882,7 @@ def _stats_result(fig: _Figures, start: dt.date, end: dt.date, children: list[Un
         for child in children
         if child.pk in fig.by_child and fig.by_child[child.pk][0] > 0
     ]
-    ranking.sort(
-        key=lambda x: (-(x[1]["on_time_close_rate"] or 0), -(x[1]["satisfaction_rate"] or 0), x[0].path)
-    )
-    type_labels = dict(DemandType.choices)
-    return StatsResult(
-        unit=fig.unit,
-        start=start,
-        end=end,
-        total=total.metrics(),
-        by_type=[(type_labels[t], by_type[t].metrics()) for t in DemandType.values if t in by_type],
-        by_category=[
-            (categories[k].name if k in categories else "—", v.metrics())
-            for k, v in sorted(
-                by_cat.items(), key=lambda kv: categories[kv[0]].ordering if kv[0] in categories else 99
-            )
-        ],
-        trend=[
-            (m, by_month[m].metrics() if m in by_month else Counts().metrics())
-            for m in months_between(start, end)
-        ],
-        ranking=ranking,
-    )
+    return assemble(fig.unit, start, end, total, by_type, by_cat, categories, by_month, ranking)
 
 
 def figures(

@@ -24,7 +24,7 @@ from qinqing.analysis.models import DemandIndex, DemandTerm
 from qinqing.core.scoping import subtree_unit_ids
 from qinqing.demands.clocks import TZ
 from qinqing.demands.models import OPEN_STATUSES, Category, Channel, Demand, DemandType, Status
-from qinqing.demands.stats import StatsResult, compute, period_bounds
+from qinqing.demands.stats import StatsResult, compute, months_between, period_bounds
 from qinqing.enterprises.industries import SECTION_CHOICES
 from qinqing.enterprises.models import Ownership, Scale
 from qinqing.orgs.models import SEGMENT, Unit
@@ -216,15 +216,6 @@ def _by_month(qs: QuerySet[Demand], now: dt.datetime) -> dict[str, dict[str, int
         )
         out[key] = {"n": r["n"], "closed": r["closed"], "overdue": r["overdue"]}
     return out
-
-
-def months_between(start: dt.date, end: dt.date) -> list[str]:
-    months: list[str] = []
-    cursor = start.replace(day=1)
-    while cursor <= end:
-        months.append(f"{cursor:%Y-%m}")
-        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
-    return months
 
 
 def breakdown(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -289,15 +290,37 @@ def compute(
             if len(key) == width:
                 by_child[key].add(counts)
     ranking = [(child, by_child[child.path].metrics()) for child in children if child.path in by_child]
-    ranking.sort(
-        key=lambda x: (-(x[1]["on_time_close_rate"] or 0), -(x[1]["satisfaction_rate"] or 0), x[0].path)
-    )
+    return assemble(unit, start, end, total, by_type, by_cat, categories, by_month, ranking)
 
+
+def months_between(start: dt.date, end: dt.date) -> list[str]:
+    """Every month ("yyyy-mm") the period touches, in order."""
     months: list[str] = []
     cursor = start.replace(day=1)
     while cursor <= end:
         months.append(f"{cursor:%Y-%m}")
         cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def assemble(
+    unit: Unit,
+    start: dt.date,
+    end: dt.date,
+    total: Counts,
+    by_type: Mapping[str, Counts],
+    by_cat: Mapping[int, Counts],
+    categories: Mapping[int, Category],
+    by_month: Mapping[str, Counts],
+    ranking: list[tuple[Unit, dict[str, Any]]],
+) -> StatsResult:
+    """The result from the summed counts (shared with the analysis app's pre-aggregated facts, so both
+    present the same figures in the same order): types in their declared order, top categories in their
+    ordering, every month of the period, units ranked by on-time closing, then satisfaction."""
+    ranking = sorted(
+        ranking,
+        key=lambda x: (-(x[1]["on_time_close_rate"] or 0), -(x[1]["satisfaction_rate"] or 0), x[0].path),
+    )
     type_labels = dict(DemandType.choices)
     return StatsResult(
         unit=unit,
@@ -311,6 +334,9 @@ def compute(
                 by_cat.items(), key=lambda kv: categories[kv[0]].ordering if kv[0] in categories else 99
             )
         ],
-        trend=[(m, by_month[m].metrics() if m in by_month else Counts().metrics()) for m in months],
+        trend=[
+            (m, by_month[m].metrics() if m in by_month else Counts().metrics())
+            for m in months_between(start, end)
+        ],
         ranking=ranking,
     )
