@@ -10,10 +10,25 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync Playwright in one thread
+
+
+class SerialLiveServer(WSGIServer):
+    """The test live server, one request at a time. Django's default threaded server shares the test
+    database's one SQLite connection between its request threads; a page that loads an HTMX panel next
+    to an action's POST then stalled now and then (a 30 s timeout in CI). Serial requests cannot."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # LiveServerThread.run() already installed the overrides
+
+
+LiveServerThread.server_class = SerialLiveServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"

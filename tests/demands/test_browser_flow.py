@@ -51,6 +51,9 @@ class Session:
         self, action: str, fill: dict[str, str] | None = None, select: dict[str, str] | None = None
     ) -> None:
         page = self.page
+        # Let the page's lazy panels (the duplicates panel) finish first: the test live server shares one
+        # SQLite connection between its threads, so overlapping requests can stall each other.
+        page.wait_for_load_state("networkidle")
         page.click(f"[data-testid=open-{action}]")
         form = page.locator(f"[data-testid=form-{action}]")
         form.wait_for(state="visible")
@@ -105,6 +108,7 @@ def run_flow(people: People, chromium: Any, live_server: Any, rating_label: str)
     s.login("ent_demo").goto(url)
     assert s.timeline() == ["submit", "accept", "dispatch", "sign", "reply"]  # 分派 is internal
     page = s.page
+    page.wait_for_load_state("networkidle")
     page.click("[data-testid=open-rate]")
     page.get_by_label(rating_label, exact=True).check()
     with page.expect_response(lambda r: "/actions/" in r.url):
