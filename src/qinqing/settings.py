@@ -44,6 +44,12 @@ INSTALLED_APPS = [
     "qinqing.investment",
     "qinqing.liaison",
     "qinqing.analysis",
+    "qinqing.promotion",
+    "qinqing.portal",
+    "qinqing.chambers",
+    "qinqing.surveys",
+    "qinqing.evaluation",
+    "qinqing.kpi",
 ]
 
 MIDDLEWARE = [

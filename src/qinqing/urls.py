@@ -16,6 +16,12 @@ api_v1 = [
     path("", include("qinqing.investment.api_urls")),
     path("", include("qinqing.liaison.api_urls")),
     path("", include("qinqing.analysis.api_urls")),
+    path("", include("qinqing.promotion.api_urls")),
+    path("", include("qinqing.portal.api_urls")),
+    path("", include("qinqing.chambers.api_urls")),
+    path("", include("qinqing.surveys.api_urls")),
+    path("", include("qinqing.evaluation.api_urls")),
+    path("", include("qinqing.kpi.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,7 +35,14 @@ urlpatterns = [
     path("investment/", include("qinqing.investment.urls")),
     path("liaison/", include("qinqing.liaison.urls")),
     path("analysis/", include("qinqing.analysis.urls")),
+    path("promotion/", include("qinqing.promotion.urls")),
+    path("portal/", include("qinqing.portal.urls")),
+    path("chambers/", include("qinqing.chambers.urls")),
+    path("surveys/", include("qinqing.surveys.urls")),
+    path("evaluation/", include("qinqing.evaluation.urls")),
+    path("kpi/", include("qinqing.kpi.urls")),
     path("api/v1/", include((api_v1, "api"))),
+    path("api/public/", include("qinqing.portal.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -15,11 +15,14 @@ class Role(models.TextChoices):
     SYSADMIN = "sysadmin", "系统管理员"
     SECADMIN = "secadmin", "安全管理员"
     AUDITADMIN = "auditadmin", "审计管理员"
+    ORG_MEMBER = "org_member", "社会组织用户"  # a chamber's or office's own account (chambers app)
+    EVALUATOR = "evaluator", "评估员"  # third-party evaluation team, sees only its rounds (evaluation app)
+    INTERVIEWER = "interviewer", "调查员"  # enters paper and telephone interviews (surveys app)
 
 
 # 三员分立: no account holds two of these.
 ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN})
-STAFF_ROLES = frozenset(set(Role) - {Role.ENTERPRISE})
+STAFF_ROLES = frozenset(set(Role) - {Role.ENTERPRISE, Role.ORG_MEMBER})
 BUSINESS_STAFF = frozenset({Role.HANDLER, Role.DISPATCHER, Role.UNIT_HEAD, Role.LEADER, Role.STATS_FILER})
 
 # capability -> roles that hold it. Apps add their own rows here, next to the existing ones.
@@ -59,6 +62,36 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "analysis.view": BUSINESS_STAFF,
     "analysis.report": frozenset({Role.DISPATCHER, Role.UNIT_HEAD, Role.LEADER}),
     "analysis.merge": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    # --- promotion ---
+    "promotion.view": BUSINESS_STAFF,
+    "promotion.change": frozenset({Role.DISPATCHER, Role.UNIT_HEAD, Role.STATS_FILER, Role.HANDLER}),
+    "promotion.settings": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    # --- portal ---
+    "portal.edit": frozenset({Role.DISPATCHER, Role.UNIT_HEAD, Role.STATS_FILER}),
+    "portal.review": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    "portal.inquiries": frozenset({Role.DISPATCHER, Role.UNIT_HEAD, Role.HANDLER}),
+    "portal.publications": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    "portal.stats": BUSINESS_STAFF,
+    # --- chambers ---
+    "chambers.view": BUSINESS_STAFF,
+    "chambers.manage": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    "chambers.review": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    "chambers.apply": frozenset({Role.ORG_MEMBER}),
+    # --- surveys ---
+    "surveys.view": BUSINESS_STAFF,
+    "surveys.design": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    "surveys.fieldwork": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    "surveys.interview": frozenset({Role.INTERVIEWER, Role.DISPATCHER}),
+    "surveys.export_raw": frozenset({Role.UNIT_HEAD}),
+    # --- evaluation ---
+    "evaluation.view": BUSINESS_STAFF | {Role.EVALUATOR},
+    "evaluation.design": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    "evaluation.enter": frozenset({Role.EVALUATOR, Role.DISPATCHER, Role.STATS_FILER}),
+    "evaluation.review": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    # --- kpi (budget targets) and operations ---
+    "kpi.view": BUSINESS_STAFF,
+    "kpi.manage": frozenset({Role.DISPATCHER, Role.UNIT_HEAD}),
+    "ops.manage": frozenset({Role.SYSADMIN}),
 }
 
 

@@ -82,6 +82,12 @@ APP_LOADERS = [
     "qinqing.demands.demo",
     "qinqing.investment.demo",
     "qinqing.liaison.demo",
+    "qinqing.promotion.demo",
+    "qinqing.portal.demo",
+    "qinqing.chambers.demo",
+    "qinqing.surveys.demo",
+    "qinqing.evaluation.demo",
+    "qinqing.kpi.demo",
 ]
 
 
