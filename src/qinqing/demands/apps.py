@@ -16,7 +16,7 @@ class DemandsConfig(AppConfig):
     verbose_name = "企业诉求"
 
     def ready(self) -> None:
-        from qinqing.demands import jobs, queries  # noqa: F401 - registers periodic jobs and home cards
+        from qinqing.demands import jobs, metrics, queries  # noqa: F401 - jobs, metrics, home cards
         from qinqing.demands.models import Category, DemandSettings, SlaPolicy
         from qinqing.orgs.models import Unit
 
