@@ -8,4 +8,4 @@ class AnalysisConfig(AppConfig):
 
     def ready(self) -> None:
         # Index new demands; the monthly report job; the demand page's 可能重复 panel.
-        from qinqing.analysis import extensions, jobs, signals  # noqa: F401
+        from qinqing.analysis import extensions, jobs, metrics, signals  # noqa: F401
