@@ -5,3 +5,6 @@ class PortalConfig(AppConfig):
     name = "qinqing.portal"
     label = "portal"
     verbose_name = "招商门户"
+
+    def ready(self) -> None:
+        from qinqing.portal import extras, jobs, metrics  # noqa: F401  (registrations)
