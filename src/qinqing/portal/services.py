@@ -311,7 +311,12 @@ def create_edition(user: Any, data: Mapping[str, Any]) -> Edition:
     )
     edition.full_clean()
     edition.save()
-    record_create(user, edition)
+    record(
+        AuditAction.CREATE,
+        actor=user,
+        obj=edition,
+        detail=f"新建版次 {edition.title}（{edition.edition}，{edition.pagesize}，印数 {edition.print_run}）",
+    )
     return edition
 
 

@@ -1,0 +1,250 @@
+"""Content review, scheduled publication and unpublishing, stale actions, inquiries, publications, metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+from pypdf import PdfReader
+
+from qinqing.core.metrics import Period, compute
+from qinqing.demands.models import Outbox
+from qinqing.investment.models import Project, Stage
+from qinqing.portal import inquiries, jobs, publications, services, snapshot
+from qinqing.portal.models import ContentKind, ContentStatus, Inquiry, InquiryStatus, JobStatus, PublicItem
+from tests.factories import unit
+from tests.portal.conftest import make_project
+
+pytestmark = pytest.mark.django_db
+TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def form(**kw: Any) -> dict[str, Any]:
+    base = {
+        "company": "江苏某新材料有限公司",
+        "contact": "王经理",
+        "phone": "13900000001",
+        "message": "我公司拟投资铝基新材料项目，希望了解用地政策。",
+        "consent": "1",
+    }
+    return {**base, **kw}
+
+
+def test_review_schedule_and_unpublish(editor: Any, reviewer: Any) -> None:
+    entry = services.create_entry(
+        editor,
+        ContentKind.NEWS,
+        {"title": "定时发布的新闻", "publish_at": timezone.now() + dt.timedelta(hours=2)},
+    )
+    with pytest.raises(ValidationError):
+        services.approve_entry(reviewer, entry, expected_version=entry.version)  # not submitted yet
+    entry = services.submit_entry(editor, entry, expected_version=entry.version)
+    with pytest.raises(ValidationError, match="已被他人修改"):
+        services.approve_entry(reviewer, entry, expected_version=entry.version - 1)
+    entry = services.approve_entry(reviewer, entry, expected_version=entry.version)
+    assert entry.status == ContentStatus.SCHEDULED
+    assert not PublicItem.objects.filter(kind="news", ref=entry.pk).exists()
+    assert services.run_schedule(timezone.now() + dt.timedelta(hours=1)) == (0, 0)
+    assert services.run_schedule(timezone.now() + dt.timedelta(hours=3)) == (1, 0)
+    entry.refresh_from_db()
+    assert (entry.status, entry.online) == (ContentStatus.PUBLISHED, True)
+    assert PublicItem.objects.get(kind="news", ref=entry.pk).payload["title"]["zh"] == "定时发布的新闻"
+    # an edit keeps the published snapshot until the new version is approved
+    entry = services.update_entry(editor, entry, {"title": "改后的标题"}, expected_version=entry.version)
+    assert entry.status == ContentStatus.DRAFT
+    assert PublicItem.objects.get(kind="news", ref=entry.pk).payload["title"]["zh"] == "定时发布的新闻"
+    entry = services.unpublish_entry(reviewer, entry, expected_version=entry.version, reason="过期")
+    assert not PublicItem.objects.filter(kind="news", ref=entry.pk).exists()
+    assert [v.note for v in entry.versions.order_by("number")] == [
+        "新建",
+        "提交审核",
+        "审核通过，定时发布于 " + timezone.localtime(entry.publish_at).strftime("%Y-%m-%d %H:%M"),
+        "定时发布",
+        "修改",
+        "下线",
+    ]
+
+
+def test_scheduled_unpublish(editor: Any, reviewer: Any) -> None:
+    entry = services.create_entry(
+        editor,
+        ContentKind.NEWS,
+        {"title": "会下线的新闻", "unpublish_at": timezone.now() + dt.timedelta(days=1)},
+    )
+    entry = services.submit_entry(editor, entry, expected_version=entry.version)
+    entry = services.approve_entry(reviewer, entry, expected_version=entry.version)
+    assert PublicItem.objects.filter(ref=entry.pk).exists()
+    assert services.run_schedule(timezone.now() + dt.timedelta(days=2)) == (0, 1)
+    assert not PublicItem.objects.filter(ref=entry.pk).exists()
+
+
+def test_catalogue_follows_investment(site: dict[str, Any], cj_dispatcher: Any) -> None:
+    project = site["project"]
+    assert snapshot.sync_projects().changed == 0
+    from qinqing.investment import services as investment
+
+    investment.update_project(
+        cj_dispatcher,
+        project,
+        {"name": "改名后的项目"},
+        expected_version=Project.objects.get(pk=project.pk).version,
+    )
+    assert snapshot.sync_projects().updated == 1
+    assert PublicItem.objects.get(kind="project", ref=project.pk).payload["name"] == "改名后的项目"
+    Project.objects.filter(pk=project.pk).update(stage=Stage.TERMINATED)
+    assert snapshot.sync_projects().removed == 1
+
+
+def test_inquiry_routing_deadline_reminders_and_lead(
+    site: dict[str, Any], cj_dispatcher: Any, reviewer: Any, monkeypatch: Any
+) -> None:
+    start = dt.datetime(2026, 6, 5, 10, 0, tzinfo=TZ)  # a Friday
+    monkeypatch.setattr("django.utils.timezone.now", lambda: start)
+    inq = inquiries.submit_inquiry(form(project=site["project"].pk), ip="10.0.0.1")
+    assert inq.unit == unit("昌吉市")  # the project's location unit (no responsible unit set)
+    # 3 working days after Friday: Mon 8, Tue 9, Wed 10 June → end of Wednesday
+    assert timezone.localtime(inq.due_at).date() == dt.date(2026, 6, 10)
+    assert (inq.consent_version, inq.consent_at) == ("2026-1", start)
+    general = inquiries.submit_inquiry(form(phone="13900000002"), ip="10.0.0.1")
+    assert general.unit.name == "乌鲁木齐市招商服务局"
+    # reminders once per threshold
+    n_yellow = jobs.sweep_inquiries(timezone.localtime(inq.warn_at) + dt.timedelta(minutes=1))
+    assert n_yellow == 2
+    assert jobs.sweep_inquiries(timezone.localtime(inq.warn_at) + dt.timedelta(minutes=2)) == 0
+    assert inq.light(inq.due_at + dt.timedelta(seconds=1)) == "red"
+    assert jobs.sweep_inquiries(inq.due_at + dt.timedelta(hours=1)) == 2
+    assert Outbox.objects.filter(subject__contains=inq.number).filter(subject__contains="已超期").count() >= 1
+    # scope: 乌鲁木齐 staff cannot act on 昌吉市's inquiry
+    with pytest.raises(Exception, match="数据范围"):
+        inquiries.reply(reviewer, inq, expected_version=inq.version, text="答复")
+    inq = inquiries.reply(
+        cj_dispatcher, inq, expected_version=inq.version, text="欢迎来昌吉考察，我们将安排专人对接。"
+    )
+    assert inq.status == InquiryStatus.ANSWERED and inq.answered_at == start and inq.on_time
+    project = inquiries.convert_to_lead(
+        cj_dispatcher,
+        inq,
+        expected_version=inq.version,
+        project_data={
+            "name": "铝基新材料项目（洽谈）",
+            "source": "province",
+            "investor_type": "private",
+            "sector": 2,
+            "industry_section": "C",
+            "location_unit": unit("昌吉市"),
+            "planned_investment_wan": Decimal("20000"),
+        },
+    )
+    inq.refresh_from_db()
+    assert (inq.status, project.stage, project.investor_name) == (
+        InquiryStatus.LEAD,
+        Stage.LEAD,
+        "江苏某新材料有限公司",
+    )
+    assert project.portal_inquiry == inq
+    from qinqing.core.extensions import extras_for
+
+    assert [x.label for x in extras_for("project", cj_dispatcher, project)] == [
+        f"来源：对接洽谈 {inq.number}"
+    ]
+    # tracking page shows the public reply
+    page = Client().get(f"/portal/track/{inq.token}/").content.decode()
+    assert "欢迎来昌吉考察" in page and "已转为项目线索" in page
+    assert compute("portal.docking_talks", unit("昌吉州"), Period.year(2026)) == 1
+    assert compute("portal.docking_talks_ontime_rate", unit("昌吉州"), Period.year(2026)) == Decimal("100.00")
+
+
+def test_abuse_checks_write_nothing(site: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as exc:
+        inquiries.submit_inquiry(form(phone="123", consent=""), ip="10.0.0.9")
+    assert exc.value.message_dict == {
+        "phone": ["请填写11位手机号码"],
+        "consent": ["请阅读并同意《个人信息处理告知书》"],
+    }
+    with pytest.raises(inquiries.Refused, match="未通过校验"):
+        inquiries.submit_inquiry(form(website="http://spam"), ip="10.0.0.9")
+    inquiries.submit_inquiry(form(), ip="10.0.0.9")
+    with pytest.raises(inquiries.Refused, match="重复提交"):
+        inquiries.submit_inquiry(form(), ip="10.0.0.9")
+    for i in range(2):
+        inquiries.submit_inquiry(form(message=f"第{i}条不同的洽谈内容，请联系我们。"), ip=f"10.0.1.{i}")
+    with pytest.raises(inquiries.Refused, match="该手机号提交过于频繁") as refused:
+        inquiries.submit_inquiry(form(message="第四条不同的洽谈内容，请联系我们。"), ip="10.0.2.1")
+    assert refused.value.retry_after > 0
+    assert Inquiry.objects.count() == 3
+    cache.clear()
+    for i in range(10):
+        inquiries.submit_inquiry(
+            form(phone=f"1390000{i:04d}", message=f"地址限流测试第{i}条内容。"), ip="10.9.9.9"
+        )
+    response = Client(REMOTE_ADDR="10.9.9.9").post(
+        "/api/public/v1/inquiries/",
+        data={**form(phone="13911112222", message="第十一条地址限流测试内容。"), "consent": True},
+        content_type="application/json",
+    )
+    assert (
+        response.status_code == 429
+        and response.json()["code"] == "throttled"
+        and int(response["Retry-After"]) > 0
+    )
+    assert Inquiry.objects.count() == 13
+
+
+def test_publications_pdf_and_word(site: dict[str, Any], reviewer: Any, cj_dispatcher: Any) -> None:
+    for i in range(3):
+        make_project(cj_dispatcher, f"第{i}号招商项目", published=True)
+    snapshot.sync_projects()
+    edition = services.create_edition(
+        reviewer, {"kind": "brochure", "edition": "2026年版", "pagesize": "A5", "print_run": 940}
+    )
+    assert edition.unit_cost_yuan == Decimal("25") and edition.budget_yuan == Decimal("23500.00")
+    edition = publications.generate(edition)
+    assert edition.status == JobStatus.DONE and edition.progress == 100
+    reader = PdfReader(io.BytesIO(edition.pdf.read()))
+    # cover, contents, 4 project pages
+    assert len(reader.pages) == edition.pages == 6
+    assert "招商项目册" in reader.pages[0].extract_text()
+    assert "目录" in reader.pages[1].extract_text()
+    texts = [reader.pages[i].extract_text() for i in range(2, 6)]
+    assert all("第 " in t and " 页" in t for t in texts)
+    assert sorted(
+        next(line for line in t.splitlines() if "项目" in line and "招商项目册" not in line) for t in texts
+    )
+    assert "保密投资方" not in "".join(texts) and "未公开的内部储备项目" not in "".join(texts)
+    assert edition.docx.size > 1000
+    guide = publications.generate(services.create_edition(reviewer, {"kind": "guide", "print_run": 950}))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(guide.pdf.read())).pages)
+    assert "支持制造业高质量发展的若干措施" in text and "2020年招商引资奖励办法" not in text
+    edition = services.mark_printed(
+        reviewer, edition, expected_version=edition.version, printed_on=timezone.localdate(), print_run=940
+    )
+    services.log_edition_error(
+        reviewer, edition, found_on=timezone.localdate(), description="第3页项目名称错字", copies_affected=94
+    )
+    period = Period.year(timezone.localdate().year)
+    assert compute("portal.publications_printed", unit("乌鲁木齐市"), period) == 940
+    assert compute("portal.printing_error_rate", unit("乌鲁木齐市"), period) == Decimal("10.00")
+
+
+def test_staff_pages(
+    site: dict[str, Any], reviewer: Any, cj_dispatcher: Any, django_assert_max_num_queries: Any
+) -> None:
+    inquiries.submit_inquiry(form(project=site["project"].pk), ip="1.1.1.1")
+    client = Client()
+    client.force_login(cj_dispatcher)
+    for name in ("/portal/staff/", "/portal/staff/inquiries/", "/portal/staff/figures/"):
+        assert client.get(name).status_code == 200, name
+    with django_assert_max_num_queries(12):
+        page = client.get("/portal/staff/inquiries/")
+    assert "江苏某新材料有限公司" in page.content.decode()
+    client.force_login(reviewer)
+    assert "江苏某新材料有限公司" not in client.get("/portal/staff/inquiries/").content.decode()
+    assert client.get("/portal/staff/content/").status_code == 200
+    assert client.get(f"/portal/staff/content/{site['policy'].pk}/").status_code == 200
