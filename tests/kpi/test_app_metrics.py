@@ -98,3 +98,15 @@ def test_monthly_operations_counts_months(tree: None, make_user: Callable[..., A
     rep("昌吉市", D(2026, 3, 1), ReportStatus.DRAFT)  # not submitted
     assert compute("investment.monthly_operations", unit("昌吉回族自治州"), YEAR) == 2
     assert compute("investment.monthly_operations", unit("玛纳斯县"), YEAR) == 1
+
+
+def test_reporting_units(tree: None) -> None:
+    for u, m, st in [
+        ("昌吉市", D(2026, 1, 1), ReportStatus.APPROVED),
+        ("昌吉市", D(2026, 2, 1), ReportStatus.SUBMITTED),
+        ("玛纳斯县", D(2026, 1, 1), ReportStatus.DRAFT),
+        ("准东经济技术开发区", D(2026, 3, 1), ReportStatus.SUBMITTED),
+    ]:
+        MonthlyReport.objects.create(unit=unit(u), month=m, status=st, deadline=m)
+    assert compute("investment.reporting_units", unit("昌吉回族自治州"), YEAR) == 2
+    assert compute("investment.reporting_units", unit("昌吉回族自治州"), Period.month(2026, 2)) == 1

@@ -15,6 +15,7 @@ from django.urls import reverse
 from qinqing.core.metrics import Period, register_metric
 from qinqing.investment import rules
 from qinqing.investment.models import (
+    REPORTING_KINDS,
     Indicator,
     InvestmentSettings,
     MonthlyReport,
@@ -112,3 +113,25 @@ def monthly_operations(unit: Unit, period: Period) -> int:
         .distinct()
     )
     return months.count()
+
+
+@register_metric(
+    "investment.reporting_units",
+    "使用系统报送的县市、园区",
+    unit="个",
+    definition="期间内至少报送（已报送或已审核）一份招商月报的县市区、园区数",
+    drilldown=_reports,
+)
+def reporting_units(unit: Unit, period: Period) -> int:
+    return (
+        MonthlyReport.objects.filter(
+            unit__path__startswith=unit.path,
+            unit__kind__in=REPORTING_KINDS,
+            month__gte=period.start.replace(day=1),
+            month__lte=period.end,
+            status__in=(ReportStatus.SUBMITTED, ReportStatus.APPROVED),
+        )
+        .values("unit_id")
+        .distinct()
+        .count()
+    )
