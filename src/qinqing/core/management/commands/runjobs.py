@@ -14,6 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from qinqing.core.operator import require_database
+
+        require_database()
         if options["once"]:
             for name in sorted(jobs.JOBS):
                 self.stdout.write(f"{name}: {jobs.run_job(name)}")

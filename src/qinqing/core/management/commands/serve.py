@@ -16,6 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from gunicorn.app.wsgiapp import run
 
+        from qinqing.core.operator import require_database
+
+        require_database()
+
         argv = [
             "gunicorn",
             "qinqing.wsgi:application",
