@@ -27,7 +27,7 @@ from qinqing.core.permissions import HasCapability, require
 from qinqing.enterprises.models import mask_mobile
 from qinqing.investment.models import IndustryCluster, InvestorType, Project, Source
 from qinqing.orgs.models import Unit
-from qinqing.promotion import queries, returns, rules, services
+from qinqing.promotion import queries, returns, services
 from qinqing.promotion.models import (
     NextStep,
     Reception,
@@ -71,14 +71,14 @@ def _year(request: Request) -> int:
 
 
 # --- receptions ---------------------------------------------------------------------------------
-class FirmSerializer(serializers.ModelSerializer[ReceptionFirm]):
+class ReceptionFirmSerializer(serializers.ModelSerializer[ReceptionFirm]):
     class Meta:
         model = ReceptionFirm
         fields = ["id", "name", "credit_code", "origin", "enterprise"]
         read_only_fields = ["id", "enterprise"]
 
 
-class TouchSerializer(serializers.ModelSerializer[Touch]):
+class PromotionTouchSerializer(serializers.ModelSerializer[Touch]):
     project_number = serializers.CharField(source="project.number", read_only=True)
     project_name = serializers.CharField(source="project.name", read_only=True)
 
@@ -88,7 +88,7 @@ class TouchSerializer(serializers.ModelSerializer[Touch]):
 
 
 class ReceptionSerializer(serializers.ModelSerializer[Reception]):
-    firms = FirmSerializer(many=True)
+    firms = ReceptionFirmSerializer(many=True)
     cluster = serializers.PrimaryKeyRelatedField(
         queryset=IndustryCluster.objects.all(), required=False, allow_null=True
     )
@@ -163,13 +163,13 @@ class ReceptionViewSet(
 
 
 # --- trips --------------------------------------------------------------------------------------
-class LegSerializer(serializers.ModelSerializer[TripLeg]):
+class TripLegSerializer(serializers.ModelSerializer[TripLeg]):
     class Meta:
         model = TripLeg
         fields = ["from_date", "province"]
 
 
-class ContactSerializer(serializers.ModelSerializer[TripContact]):
+class TripContactSerializer(serializers.ModelSerializer[TripContact]):
     mobile = serializers.SerializerMethodField()
 
     class Meta:
@@ -181,9 +181,9 @@ class ContactSerializer(serializers.ModelSerializer[TripContact]):
 
 
 class TripSerializer(serializers.ModelSerializer[Trip]):
-    legs = LegSerializer(many=True, required=False)
-    contacts = ContactSerializer(many=True, read_only=True)
-    province = serializers.ChoiceField(choices=rules.PROVINCE_CHOICES)
+    legs = TripLegSerializer(many=True, required=False)
+    contacts = TripContactSerializer(many=True, read_only=True)
+    province = serializers.CharField(max_length=20, help_text="省份全称，如 浙江省、西藏自治区")
     task_force = serializers.PrimaryKeyRelatedField(
         queryset=TaskForce.objects.all(), required=False, allow_null=True
     )
@@ -257,7 +257,7 @@ class TaskForceSerializer(serializers.ModelSerializer[TaskForce]):
     clusters = serializers.PrimaryKeyRelatedField(
         queryset=IndustryCluster.objects.all(), many=True, required=False
     )
-    base_province = serializers.ChoiceField(choices=rules.PROVINCE_CHOICES)
+    base_province = serializers.CharField(max_length=20, help_text="省份全称，如 上海市")
 
     class Meta:
         model = TaskForce
@@ -296,7 +296,7 @@ class TaskForceViewSet(
 
 
 # --- intentions (any source) --------------------------------------------------------------------
-class IntentionSerializer(serializers.Serializer[Any]):
+class PromotionIntentionSerializer(serializers.Serializer[Any]):
     source_kind = serializers.ChoiceField(
         choices=[("reception", "考察接待"), ("trip", "外出招商活动"), ("taskforce", "驻外工作组")]
     )
@@ -325,11 +325,11 @@ class IntentionView(APIView):
 
     @extend_schema(
         summary="登记投资意向：新建项目库线索（经招商项目服务）或更新已有项目，并记录来源",
-        request=IntentionSerializer,
-        responses={201: TouchSerializer, **ERRORS},
+        request=PromotionIntentionSerializer,
+        responses={201: PromotionTouchSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        s = IntentionSerializer(data=request.data)
+        s = PromotionIntentionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
         model = {"reception": Reception, "trip": Trip, "taskforce": TaskForce}[d["source_kind"]]
@@ -372,7 +372,7 @@ class IntentionView(APIView):
         touch = services.record_intention(
             request.user, source, intention=d["intention"], project=project, project_data=data
         )
-        return Response(TouchSerializer(touch).data, status=status.HTTP_201_CREATED)
+        return Response(PromotionTouchSerializer(touch).data, status=status.HTTP_201_CREATED)
 
 
 # --- next steps ---------------------------------------------------------------------------------
@@ -392,7 +392,7 @@ class NextStepSerializer(serializers.ModelSerializer[NextStep]):
         read_only_fields = ["reception", "trip", "done_at", "done_note", "reminded_at", "version"]
 
 
-class CompleteSerializer(serializers.Serializer[Any]):
+class NextStepCompleteSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField()
     note = serializers.CharField(max_length=300, required=False, default="")
 
@@ -437,13 +437,13 @@ class NextStepViewSet(
 
     @extend_schema(
         summary="标记下一步工作完成",
-        request=CompleteSerializer,
+        request=NextStepCompleteSerializer,
         responses={200: NextStepSerializer, **ERRORS, **STALE},
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         step = self.get_object()
-        s = CompleteSerializer(data=request.data)
+        s = NextStepCompleteSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         step = _call(
             services.complete_next_step,
@@ -456,7 +456,7 @@ class NextStepViewSet(
 
 
 # --- figures and return -------------------------------------------------------------------------
-class FigureSerializer(serializers.Serializer[Any]):
+class PromotionFigureSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     unit_label = serializers.CharField()
@@ -472,16 +472,16 @@ class YearFiguresView(APIView):
     @extend_schema(
         summary="年度指标对照预算目标（考察企业、接待人数、会展、工作组、交流会、经费上限），含亮灯",
         parameters=[YEAR],
-        responses={200: FigureSerializer(many=True), **ERRORS},
+        responses={200: PromotionFigureSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
         unit = request.user.scope_unit  # type: ignore[union-attr]
         if unit is None:
             raise exceptions.PermissionDenied("无权执行此操作")
-        return Response(FigureSerializer(queries.year_figures(unit, _year(request)), many=True).data)
+        return Response(PromotionFigureSerializer(queries.year_figures(unit, _year(request)), many=True).data)
 
 
-class ResultSerializer(serializers.Serializer[Any]):
+class PromotionResultSerializer(serializers.Serializer[Any]):
     leads = serializers.DecimalField(max_digits=16, decimal_places=4)
     signed = serializers.DecimalField(max_digits=16, decimal_places=4)
     planned_wan = serializers.DecimalField(max_digits=16, decimal_places=2)
@@ -493,7 +493,7 @@ class ResultSerializer(serializers.Serializer[Any]):
     cost_per_yi_yuan = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
 
 
-class ReturnRowSerializer(serializers.Serializer[Any]):
+class PromotionReturnRowSerializer(serializers.Serializer[Any]):
     source_kind = serializers.SerializerMethodField()
     id = serializers.SerializerMethodField()
     label = serializers.CharField()  # type: ignore[assignment]
@@ -507,19 +507,19 @@ class ReturnRowSerializer(serializers.Serializer[Any]):
     def get_id(self, row: returns.Row) -> int:
         return row.key[1]
 
-    @extend_schema_field(ResultSerializer)
+    @extend_schema_field(PromotionResultSerializer)
     def get_result(self, row: returns.Row) -> dict[str, Any]:
-        return dict(ResultSerializer(row.result.as_dict()).data)
+        return dict(PromotionResultSerializer(row.result.as_dict()).data)
 
 
-class ReturnSerializer(serializers.Serializer[Any]):
+class PromotionReturnSerializer(serializers.Serializer[Any]):
     year = serializers.IntegerField()
     attribution = serializers.CharField()
     total = serializers.DictField()
-    by_kind = ReturnRowSerializer(many=True)
-    by_cluster = ReturnRowSerializer(many=True)
-    by_task_force = ReturnRowSerializer(many=True)
-    sources = ReturnRowSerializer(many=True)
+    by_kind = PromotionReturnRowSerializer(many=True)
+    by_cluster = PromotionReturnRowSerializer(many=True)
+    by_task_force = PromotionReturnRowSerializer(many=True)
+    sources = PromotionReturnRowSerializer(many=True)
 
 
 class ReturnView(APIView):
@@ -528,17 +528,17 @@ class ReturnView(APIView):
     @extend_schema(
         summary="推介成效：按活动、类型、产业集群、工作组的线索、签约、计划投资、到位资金、费用及单位成本",
         parameters=[YEAR],
-        responses={200: ReturnSerializer, **ERRORS},
+        responses={200: PromotionReturnSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         data = returns.year_return(request.user, _year(request))
         body = {
             "year": data.year,
             "attribution": data.attribution,
-            "total": ResultSerializer(data.total.as_dict()).data,
-            "by_kind": ReturnRowSerializer(data.by_kind, many=True).data,
-            "by_cluster": ReturnRowSerializer(data.by_cluster, many=True).data,
-            "by_task_force": ReturnRowSerializer(data.by_task_force, many=True).data,
-            "sources": ReturnRowSerializer(data.sources, many=True).data,
+            "total": PromotionResultSerializer(data.total.as_dict()).data,
+            "by_kind": PromotionReturnRowSerializer(data.by_kind, many=True).data,
+            "by_cluster": PromotionReturnRowSerializer(data.by_cluster, many=True).data,
+            "by_task_force": PromotionReturnRowSerializer(data.by_task_force, many=True).data,
+            "sources": PromotionReturnRowSerializer(data.sources, many=True).data,
         }
         return Response(body)

@@ -183,13 +183,13 @@ def project_facts(project_ids: Any, as_of: dt.date) -> dict[int, ProjectFacts]:
         .values_list("project_id", "a", "o")
     )
     for pid, a, o in rows:
-        funds[pid] = (Decimal(a or 0), Decimal(o or 0))
+        funds[pid] = (inv_rules.quantize(Decimal(a or 0)), inv_rules.quantize(Decimal(o or 0)))
     out: dict[int, ProjectFacts] = {}
     for pid, first_signed, planned in projects:
         a, o = funds.get(pid, (ZERO, ZERO)) if pid in counted else (ZERO, ZERO)
         out[pid] = ProjectFacts(
             signed=first_signed is not None and first_signed <= as_of,
-            planned_wan=Decimal(planned or 0),
+            planned_wan=inv_rules.quantize(Decimal(planned or 0)),
             funds_wan=a,
             outside_wan=o,
         )

@@ -236,6 +236,8 @@ def create_task_force(user: Any, data: Mapping[str, Any], clusters: Sequence[Any
         **{k: v for k, v in data.items() if k in TASK_FORCE_FIELDS}, unit=_office(user), created_by=user
     )
     tf.full_clean(exclude=["unit"])
+    if tf.base_province not in rules.PROVINCES:
+        raise ValidationError({"base_province": "请选择省份"})
     tf.save()
     tf.clusters.set(clusters)
     record_create(user, tf)

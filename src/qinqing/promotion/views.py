@@ -186,8 +186,8 @@ def _source_context(request: HttpRequest, source: Any) -> dict[str, Any]:
         if not isinstance(source, TaskForce)
         else [],
         "intention_form": forms.IntentionForm(user=user, firms=firms),
-        "link_form": forms.LinkForm(),
-        "step_form": forms.NextStepForm(user=user),
+        "link_form": forms.LinkForm(auto_id="link_%s"),
+        "step_form": forms.NextStepForm(user=user, auto_id="step_%s"),
         "can_change": user.can("promotion.change"),
         "can_lead": user.can("promotion.change") and user.can("investment.change"),
         "visiting_firms": firms,
@@ -378,7 +378,7 @@ def trip_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "spent": spent,
             "remaining": remaining,
             "contacts": contacts,
-            "contact_form": forms.ContactForm(),
+            "contact_form": forms.ContactForm(auto_id="contact_%s"),
             **_source_context(request, trip),
         },
     )
@@ -455,7 +455,7 @@ def task_force_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "clusters": list(tf.clusters.all()),
             "activities": list(tf.activities.all()),
             "trips": list(tf.trips.order_by("-start_date")),
-            "activity_form": forms.ActivityForm(initial={"on": timezone.localdate()}),
+            "activity_form": forms.ActivityForm(initial={"on": timezone.localdate()}, auto_id="activity_%s"),
             **_source_context(request, tf),
         },
     )
