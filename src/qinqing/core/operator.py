@@ -91,6 +91,7 @@ NO_DATABASE = {
     "compilemessages",
     "creditcode",
     "diffsettings",
+    "evaluation",  # evaluation score: pure scoring of files, never touches the database
     "findstatic",
     "help",
     "makemessages",

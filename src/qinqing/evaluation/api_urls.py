@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from qinqing.evaluation.api import RoundViewSet, SystemViewSet, ValueViewSet
+
+router = SimpleRouter()
+router.register("evaluation/systems", SystemViewSet, basename="evaluation-system")
+router.register("evaluation/rounds", RoundViewSet, basename="evaluation-round")
+router.register("evaluation/values", ValueViewSet, basename="evaluation-value")
+urlpatterns = [*router.urls]
