@@ -78,8 +78,12 @@ def metrics_allowed(request: HttpRequest) -> bool:
 def prometheus(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
         return JsonResponse({"code": "forbidden", "detail": "仅限监控主机访问", "fields": {}}, status=403)
-    from qinqing.kpi.prom import exposition
+    from qinqing.kpi.prom import AVAILABLE, exposition
 
+    if not AVAILABLE:  # pragma: no cover
+        return JsonResponse(
+            {"code": "unavailable", "detail": "未安装 prometheus_client", "fields": {}}, status=503
+        )
     return HttpResponse(exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 

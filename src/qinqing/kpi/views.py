@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -52,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not (user.can(VIEW) or user.can("ops.manage")):
         raise PermissionDenied("无权访问")
-    projects = list(_projects(request)) if user.can(VIEW) else []
+    projects = list(_projects(request).annotate(n_indicators=Count("indicators"))) if user.can(VIEW) else []
     years = sorted({p.year for p in projects}, reverse=True)
     year = _year(request, years)
     return render(

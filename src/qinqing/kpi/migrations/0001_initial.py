@@ -9,145 +9,365 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JobStat',
+            name="JobStat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('runs', models.PositiveBigIntegerField(default=0)),
-                ('failures', models.PositiveBigIntegerField(default=0)),
-                ('last_started_at', models.DateTimeField(null=True)),
-                ('last_finished_at', models.DateTimeField(null=True)),
-                ('last_duration_seconds', models.FloatField(null=True)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("runs", models.PositiveBigIntegerField(default=0)),
+                ("failures", models.PositiveBigIntegerField(default=0)),
+                ("last_started_at", models.DateTimeField(null=True)),
+                ("last_finished_at", models.DateTimeField(null=True)),
+                ("last_duration_seconds", models.FloatField(null=True)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
             ],
             options={
-                'verbose_name': '定时任务统计',
-                'verbose_name_plural': '定时任务统计',
-                'ordering': ['name'],
+                "verbose_name": "定时任务统计",
+                "verbose_name_plural": "定时任务统计",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='BudgetProject',
+            name="BudgetProject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='导入导出时识别项目，如 2021-cj-platform', max_length=40, unique=True, verbose_name='项目编码')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='年度')),
-                ('name', models.CharField(max_length=100, verbose_name='项目名称')),
-                ('funds_total_wan', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='年度资金总额（万元）')),
-                ('funds_fiscal_wan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='其中：财政拨款（万元）')),
-                ('funds_other_wan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='其他资金（万元）')),
-                ('goal', models.TextField(blank=True, verbose_name='项目总体目标')),
-                ('executed_wan', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='全年执行数（万元）')),
-                ('summary', models.TextField(blank=True, verbose_name='总体目标完成情况')),
-                ('ordering', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='预算单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="导入导出时识别项目，如 2021-cj-platform",
+                        max_length=40,
+                        unique=True,
+                        verbose_name="项目编码",
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="年度",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="项目名称")),
+                (
+                    "funds_total_wan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="年度资金总额（万元）",
+                    ),
+                ),
+                (
+                    "funds_fiscal_wan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="其中：财政拨款（万元）",
+                    ),
+                ),
+                (
+                    "funds_other_wan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="其他资金（万元）",
+                    ),
+                ),
+                ("goal", models.TextField(blank=True, verbose_name="项目总体目标")),
+                (
+                    "executed_wan",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="全年执行数（万元）",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="总体目标完成情况")),
+                ("ordering", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="预算单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '预算项目',
-                'verbose_name_plural': '预算项目',
-                'ordering': ['-year', 'unit__path', 'ordering', 'id'],
+                "verbose_name": "预算项目",
+                "verbose_name_plural": "预算项目",
+                "ordering": ["-year", "unit__path", "ordering", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(choices=[('platform', '营商环境管理系统'), ('miniprogram', '招商小程序')], default='platform', max_length=12, verbose_name='系统')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='故障开始')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='恢复时间')),
-                ('detected_by', models.CharField(choices=[('probe', '可用性探测'), ('staff', '运维人员'), ('user', '用户报告')], max_length=6, verbose_name='发现方式')),
-                ('probe_check', models.CharField(blank=True, help_text='site / database / queue', max_length=12, verbose_name='探测项')),
-                ('affected', models.CharField(max_length=200, verbose_name='影响功能')),
-                ('cause', models.TextField(blank=True, verbose_name='故障原因')),
-                ('fix', models.TextField(blank=True, verbose_name='处理措施')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "system",
+                    models.CharField(
+                        choices=[("platform", "营商环境管理系统"), ("miniprogram", "招商小程序")],
+                        default="platform",
+                        max_length=12,
+                        verbose_name="系统",
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="故障开始"),
+                ),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="恢复时间")),
+                (
+                    "detected_by",
+                    models.CharField(
+                        choices=[("probe", "可用性探测"), ("staff", "运维人员"), ("user", "用户报告")],
+                        max_length=6,
+                        verbose_name="发现方式",
+                    ),
+                ),
+                (
+                    "probe_check",
+                    models.CharField(
+                        blank=True, help_text="site / database / queue", max_length=12, verbose_name="探测项"
+                    ),
+                ),
+                ("affected", models.CharField(max_length=200, verbose_name="影响功能")),
+                ("cause", models.TextField(blank=True, verbose_name="故障原因")),
+                ("fix", models.TextField(blank=True, verbose_name="处理措施")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '故障记录',
-                'verbose_name_plural': '故障记录',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "故障记录",
+                "verbose_name_plural": "故障记录",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level1', models.CharField(choices=[('产出指标', '产出指标'), ('效益指标', '效益指标'), ('满意度指标', '满意度指标')], max_length=10, verbose_name='一级指标')),
-                ('level2', models.CharField(max_length=30, verbose_name='二级指标')),
-                ('name', models.CharField(max_length=100, verbose_name='三级指标')),
-                ('target_text', models.CharField(blank=True, max_length=60, verbose_name='指标值（原文）')),
-                ('operator', models.CharField(choices=[('ge', '≥'), ('le', '≤'), ('eq', '='), ('qual', '定性')], max_length=4, verbose_name='比较')),
-                ('target_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='年度指标值')),
-                ('value_unit', models.CharField(blank=True, max_length=10, verbose_name='计量单位')),
-                ('points', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='分值')),
-                ('source', models.CharField(choices=[('metric', '平台指标'), ('manual', '人工填报'), ('judged', '定性评判')], max_length=8, verbose_name='数据来源')),
-                ('metric', models.CharField(blank=True, max_length=60, verbose_name='平台指标名')),
-                ('manual_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='实际完成值（填报）')),
-                ('evidence', models.CharField(blank=True, max_length=300, verbose_name='佐证材料')),
-                ('judgement', models.CharField(blank=True, choices=[('met', '达成年度指标'), ('partly', '部分达成年度指标并具有一定效果'), ('not_met', '未达成年度指标且效果较差')], max_length=8, verbose_name='定性评判')),
-                ('judged_pct', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='评判得分比例（%）')),
-                ('deviation', models.TextField(blank=True, verbose_name='偏差原因及改进措施')),
-                ('ordering', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='kpi.budgetproject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level1",
+                    models.CharField(
+                        choices=[
+                            ("产出指标", "产出指标"),
+                            ("效益指标", "效益指标"),
+                            ("满意度指标", "满意度指标"),
+                        ],
+                        max_length=10,
+                        verbose_name="一级指标",
+                    ),
+                ),
+                ("level2", models.CharField(max_length=30, verbose_name="二级指标")),
+                ("name", models.CharField(max_length=100, verbose_name="三级指标")),
+                ("target_text", models.CharField(blank=True, max_length=60, verbose_name="指标值（原文）")),
+                (
+                    "operator",
+                    models.CharField(
+                        choices=[("ge", "≥"), ("le", "≤"), ("eq", "="), ("qual", "定性")],
+                        max_length=4,
+                        verbose_name="比较",
+                    ),
+                ),
+                (
+                    "target_value",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=14, null=True, verbose_name="年度指标值"
+                    ),
+                ),
+                ("value_unit", models.CharField(blank=True, max_length=10, verbose_name="计量单位")),
+                (
+                    "points",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="分值",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("metric", "平台指标"), ("manual", "人工填报"), ("judged", "定性评判")],
+                        max_length=8,
+                        verbose_name="数据来源",
+                    ),
+                ),
+                ("metric", models.CharField(blank=True, max_length=60, verbose_name="平台指标名")),
+                (
+                    "manual_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="实际完成值（填报）",
+                    ),
+                ),
+                ("evidence", models.CharField(blank=True, max_length=300, verbose_name="佐证材料")),
+                (
+                    "judgement",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("met", "达成年度指标"),
+                            ("partly", "部分达成年度指标并具有一定效果"),
+                            ("not_met", "未达成年度指标且效果较差"),
+                        ],
+                        max_length=8,
+                        verbose_name="定性评判",
+                    ),
+                ),
+                (
+                    "judged_pct",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="评判得分比例（%）",
+                    ),
+                ),
+                ("deviation", models.TextField(blank=True, verbose_name="偏差原因及改进措施")),
+                ("ordering", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="kpi.budgetproject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '绩效指标',
-                'verbose_name_plural': '绩效指标',
-                'ordering': ['project', 'ordering', 'id'],
+                "verbose_name": "绩效指标",
+                "verbose_name_plural": "绩效指标",
+                "ordering": ["project", "ordering", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MaintenanceRequest',
+            name="MaintenanceRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(choices=[('platform', '营商环境管理系统'), ('miniprogram', '招商小程序')], default='platform', max_length=12, verbose_name='系统')),
-                ('title', models.CharField(max_length=200, verbose_name='事项')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='提出时间')),
-                ('raised_by_name', models.CharField(blank=True, max_length=50, verbose_name='提出人')),
-                ('first_response_at', models.DateTimeField(blank=True, null=True, verbose_name='首次响应')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='解决时间')),
-                ('resolution', models.TextField(blank=True, verbose_name='处理结果')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "system",
+                    models.CharField(
+                        choices=[("platform", "营商环境管理系统"), ("miniprogram", "招商小程序")],
+                        default="platform",
+                        max_length=12,
+                        verbose_name="系统",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="事项")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "raised_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="提出时间"),
+                ),
+                ("raised_by_name", models.CharField(blank=True, max_length=50, verbose_name="提出人")),
+                ("first_response_at", models.DateTimeField(blank=True, null=True, verbose_name="首次响应")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="解决时间")),
+                ("resolution", models.TextField(blank=True, verbose_name="处理结果")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '运维请求',
-                'verbose_name_plural': '运维请求',
-                'ordering': ['-raised_at', '-id'],
+                "verbose_name": "运维请求",
+                "verbose_name_plural": "运维请求",
+                "ordering": ["-raised_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='budgetproject',
-            index=models.Index(fields=['year', 'unit'], name='kpi_budgetp_year_79ea7d_idx'),
+            model_name="budgetproject",
+            index=models.Index(fields=["year", "unit"], name="kpi_budgetp_year_79ea7d_idx"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['system', 'started_at'], name='kpi_inciden_system_1f0190_idx'),
+            model_name="incident",
+            index=models.Index(fields=["system", "started_at"], name="kpi_inciden_system_1f0190_idx"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['detected_by', 'probe_check', 'ended_at'], name='kpi_inciden_detecte_52fd0a_idx'),
+            model_name="incident",
+            index=models.Index(
+                fields=["detected_by", "probe_check", "ended_at"], name="kpi_inciden_detecte_52fd0a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('started_at')), _connector='OR'), name='kpi_incident_end_after_start'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_at__isnull", True), ("ended_at__gte", models.F("started_at")), _connector="OR"
+                ),
+                name="kpi_incident_end_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='maintenancerequest',
-            index=models.Index(fields=['system', 'raised_at'], name='kpi_mainten_system_d996ad_idx'),
+            model_name="maintenancerequest",
+            index=models.Index(fields=["system", "raised_at"], name="kpi_mainten_system_d996ad_idx"),
         ),
     ]
