@@ -24,8 +24,11 @@ from qinqing.promotion.models import (
     NextStep,
     PromotionSettings,
     Reception,
+    ReceptionFirm,
     TaskForce,
+    Touch,
     Trip,
+    TripContact,
     TripKind,
     YearPlan,
     YearStandard,
@@ -56,6 +59,17 @@ def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> tuple[Any, st
     params = request.GET.copy()
     params.pop("page", None)
     return page, params.urlencode()
+
+
+def _counts(page: Any, model: Any, fk: str, attr: str) -> None:
+    """Per-row counts of the page's rows only (the COUNT for the pager stays a plain count of the list)."""
+    page.object_list = list(page.object_list)
+    ids = [row.pk for row in page.object_list]
+    found = dict(
+        model.objects.filter(**{f"{fk}__in": ids}).values(fk).annotate(n=Count("pk")).values_list(fk, "n")
+    )
+    for row in page.object_list:
+        setattr(row, attr, found.get(row.pk, 0))
 
 
 def _year(request: HttpRequest) -> int:
@@ -106,12 +120,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_capability("promotion.view")
 def receptions(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    qs = (
-        Reception.objects.visible_to(user)
-        .select_related("unit", "cluster")
-        .annotate(n_firms=Count("firms", distinct=True), n_projects=Count("touches", distinct=True))
-        .order_by("-start_date", "-id")
-    )
+    qs = Reception.objects.visible_to(user).select_related("cluster").order_by("-start_date", "-id")
     year = request.GET.get("year", "")
     if year.isdigit():
         qs = qs.filter(start_date__year=int(year))
@@ -119,6 +128,8 @@ def receptions(request: HttpRequest) -> HttpResponse:
     if origin:
         qs = qs.filter(origin=origin)
     page, query = _page(request, qs)
+    _counts(page, ReceptionFirm, "reception_id", "n_firms")
+    _counts(page, Touch, "reception_id", "n_projects")
     return render(
         request,
         "promotion/receptions.html",
@@ -265,12 +276,7 @@ def reception_stats(request: HttpRequest) -> HttpResponse:
 @require_capability("promotion.view")
 def trips(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    qs = (
-        Trip.objects.visible_to(user)
-        .select_related("task_force")
-        .annotate(n_contacts=Count("contacts", distinct=True), n_projects=Count("touches", distinct=True))
-        .order_by("-start_date", "-id")
-    )
+    qs = Trip.objects.visible_to(user).select_related("task_force").order_by("-start_date", "-id")
     kind = request.GET.get("kind", "")
     if kind in TripKind.values:
         qs = qs.filter(kind=kind)
@@ -278,6 +284,8 @@ def trips(request: HttpRequest) -> HttpResponse:
     if year.isdigit():
         qs = qs.filter(start_date__year=int(year))
     page, query = _page(request, qs)
+    _counts(page, TripContact, "trip_id", "n_contacts")
+    _counts(page, Touch, "trip_id", "n_projects")
     return render(
         request,
         "promotion/trips.html",
@@ -613,7 +621,6 @@ def return_page(request: HttpRequest) -> HttpResponse:
 def project_origins(request: HttpRequest, pk: int) -> HttpResponse:
     """The investment project page's panel: which visits, trips and task forces the project came from."""
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
-    from qinqing.promotion.models import Touch
 
     touches = list(
         Touch.objects.visible_to(request.user)
