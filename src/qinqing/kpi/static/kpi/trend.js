@@ -11,12 +11,12 @@
         box.classList.remove("d-none");
         title.textContent = data.name + "（" + (data.unit || "") + "）月度趋势";
         if (!chart) { chart = window.echarts.init(box); }
-        var series = [{ name: "年初至月末", type: "line", data: data.values }];
+        var series = [{ name: "年初至月末", type: "line", data: data.values, connectNulls: true, symbolSize: 8 }];
         if (data.target !== null) {
           series.push({ name: "指标值", type: "line", data: data.months.map(function () { return data.target; }),
             lineStyle: { type: "dashed" }, symbol: "none" });
         }
-        chart.setOption({ tooltip: { trigger: "axis" }, legend: {}, xAxis: { type: "category", data: data.months },
+        chart.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: {}, xAxis: { type: "category", data: data.months },
           yAxis: { type: "value" }, series: series }, true);
       });
   }
