@@ -49,7 +49,7 @@ class RowSerializer(serializers.Serializer[Any]):
         source="indicator.target_value", max_digits=14, decimal_places=4, allow_null=True
     )
     value_unit = serializers.CharField(source="indicator.value_unit")
-    source = serializers.CharField(source="indicator.source")
+    source = serializers.CharField(source="indicator.source")  # type: ignore[assignment]
     metric = serializers.CharField(source="indicator.metric")
     available = serializers.BooleanField(source="actual.available")
     unavailable_reason = serializers.CharField(source="actual.reason")
@@ -98,7 +98,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet[BudgetProject]):
 
 class MetricSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     unit = serializers.CharField()
     definition = serializers.CharField()
     available = serializers.BooleanField()
