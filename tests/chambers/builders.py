@@ -45,6 +45,7 @@ def org_account(
         password="Org-Pass-2026",
         place_of_origin=origin if kind == rules.OrgKind.CHAMBER else "",
     )
+    User.objects.filter(pk=user.pk).update(must_change_password=False)  # as after the first login
     return org, User.objects.get(pk=user.pk)
 
 
