@@ -87,7 +87,7 @@ def test_errors_are_shown_and_nothing_is_saved(invited: list) -> None:
 def test_anonymous_responses_are_released_in_batches(
     invited: list, django_capture_on_commit_callbacks: Any
 ) -> None:
-    for inv, token in invited[:4]:
+    for _, token in invited[:4]:
         url = reverse("surveys:answer_token", args=[token])
         c = Client()
         post(c, url, 0, PAGE1)

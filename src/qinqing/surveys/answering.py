@@ -200,9 +200,7 @@ def is_last_page(draft: Draft, index: int) -> bool:
 @transaction.atomic
 def submit(draft_id: Any) -> str:
     """Submit a draft: the whole of it is validated again; returns "ok" (or raises AnswerError)."""
-    draft = (
-        Draft.objects.select_for_update().select_related("survey__questionnaire").filter(pk=draft_id).first()
-    )
+    draft = Draft.objects.select_related("survey__questionnaire").filter(pk=draft_id).first()
     if draft is None:
         raise AnswerError("gone", "答卷已提交或已失效")
     survey = draft.survey
@@ -215,12 +213,16 @@ def submit(draft_id: Any) -> str:
     if not survey.anonymous and draft.consent_at is None:
         raise AnswerError("consent", "请先勾选同意告知书")
     valid = definition.attention_passed(answers)
+    # One submission per token: the used-mark's primary key serialises concurrent submissions of the same
+    # invitation (the second waits for the first and then fails); other drafts are locked only after it.
     if draft.invitation_id is not None:
         try:
             with transaction.atomic():
                 TokenUse.objects.create(invitation_id=draft.invitation_id)
         except IntegrityError:
             raise AnswerError("used", "此邀请已提交过答卷，感谢您的参与") from None
+    elif not Draft.objects.select_for_update().filter(pk=draft.pk).exists():
+        raise AnswerError("gone", "答卷已提交或已失效")
     if valid:
         _take_quota(survey, draft.unit_id, draft.stratum)
     if survey.anonymous:

@@ -237,7 +237,7 @@ def draw_sample(
 
     The population of a unit is the operating enterprises registered in its subtree, ordered by id; the
     draw of a cell uses ``random.Random(f"{seed}:{unit id}:{stratum}")``, so the same seed over the same
-    registry gives the same sample. Enterprises invited before are not drawn again.
+    registry gives the same sample. A later draw tops up from the enterprises not invited yet.
     """
     require(user, FIELDWORK)
     if default_size < 0:
@@ -253,21 +253,21 @@ def draw_sample(
         .values_list("pk", "registered_unit__path", *fields)
         .order_by("pk")
     )
-    for pk, path, *strata in rows:
-        unit = assigned_unit(path, units)
-        if unit is not None:
-            population[(unit.pk, "|".join(str(s) for s in strata))].append(pk)
     already = set(
         Invitation.objects.filter(survey=survey, enterprise__isnull=False).values_list(
             "enterprise_id", flat=True
         )
     )
+    for pk, path, *strata in rows:
+        unit = assigned_unit(path, units)
+        if unit is not None and pk not in already:  # a later draw tops up from those not yet invited
+            population[(unit.pk, "|".join(str(s) for s in strata))].append(pk)
     drawn: list[tuple[int, str, int]] = []
     for (unit_id, stratum), pks in sorted(population.items()):
         size = per_stratum.get(stratum, default_size)
         rng = random.Random(f"{seed}:{unit_id}:{stratum}")
         chosen = rng.sample(pks, min(size, len(pks)))
-        drawn += [(unit_id, stratum, pk) for pk in sorted(chosen) if pk not in already]
+        drawn += [(unit_id, stratum, pk) for pk in sorted(chosen)]
         if quota is not None:
             Quota.objects.update_or_create(
                 survey=survey, unit_id=unit_id, stratum=stratum, defaults={"target": quota}
