@@ -12,7 +12,7 @@ from qinqing.accounts.models import User
 from qinqing.accounts.roles import Role
 from qinqing.investment import services as investment
 from qinqing.investment.models import IndustryCluster, Project
-from qinqing.portal import public, services, snapshot
+from qinqing.portal import inquiries, public, services, snapshot
 from qinqing.portal.models import ContentKind, Entry
 from tests.factories import unit
 
@@ -28,6 +28,7 @@ def _fresh_caches() -> None:
     public.clear_cache()
     snapshot.forget()
     snapshot._state.update(version=None, catalogue=None)
+    inquiries.forget_config()
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ POLICY_DATA = {
     "issuer": "乌鲁木齐市人民政府",
     "doc_number": "乌政发〔2026〕8号",
     "valid_from": "2026-01-01",
-    "valid_to": "2028-12-31",
+    "valid_to": "2099-12-31",
     "policy_types": ["land", "subsidy"],
     "industries": ["C"],
     "rules": [

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from qinqing.portal.api import FiguresView, InquiryViewSet
+
+router = SimpleRouter()
+router.register("portal/inquiries", InquiryViewSet, basename="portal-inquiry")
+urlpatterns = [
+    path("portal/figures/", FiguresView.as_view(), name="portal-figures"),
+    *router.urls,
+]

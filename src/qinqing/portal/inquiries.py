@@ -1,8 +1,8 @@
 """对接洽谈: an investor's inquiry, its routing, answer deadline (working days), replies and conversion to a lead.
 
 Submission (anonymous) checks, in order, and refuses with a Chinese message without writing anything:
-field lengths and formats, the consent, the honeypot, a duplicate (same phone, project and message within
-24 hours), then the per-address and per-phone rate limits (qinqing.core.ratelimit). The inquiry goes to the
+field lengths and formats, the consent, the honeypot, the per-address and per-phone rate limits, then a
+duplicate (same phone, project and message on the same day: a unique fingerprint, refused at the insert) (qinqing.core.ratelimit). The inquiry goes to the
 project's responsible unit (else its location unit) or, for a general inquiry, to PortalSettings.default_unit.
 The answer is due at the end of the ``answer_days``-th working day (qinqing.calendar via demands.clocks,
 the same yellow/red lights as demands); jobs.sweep_inquiries sends the reminders once per threshold.
@@ -18,13 +18,14 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -47,7 +48,7 @@ LIMITS = {"company": 100, "contact": 30, "email": 100, "message": 2000}
 MIN_MESSAGE = 10
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 URLS = re.compile(r"https?://|www\.", re.I)
-DUPLICATE_HOURS = 24
+DUPLICATE_MESSAGE = "您今天已提交过相同的洽谈请求，请勿重复提交；如需补充，请在查询链接中查看答复"
 DEFAULT_UNIT_NAME = "乌鲁木齐市招商服务局"
 
 
@@ -81,21 +82,39 @@ def allowed_actions(user: Any, inquiry: Inquiry) -> list[str]:
     return [name for name, tr in INQUIRY_TRANSITIONS.items() if inquiry.status in tr.sources]
 
 
+CONFIG_TTL = 10.0  # seconds a process keeps the portal settings (edited rarely, in the admin)
+_config: dict[str, Any] = {"at": -1e9}
+
+
+def config() -> tuple[PortalSettings, Unit]:
+    """The portal settings and the general inquiries' unit, read at most every CONFIG_TTL seconds."""
+    now = time.monotonic()
+    if now - _config["at"] >= CONFIG_TTL:
+        cfg = PortalSettings.current()
+        unit = cfg.default_unit if cfg.default_unit_id else None
+        if unit is None:
+            unit = (
+                Unit.objects.filter(name=DEFAULT_UNIT_NAME).first()
+                or Unit.objects.filter(kind="prefecture").first()
+            )
+        if unit is None:
+            raise ValidationError("尚未配置受理单位")
+        _config.update(at=now, cfg=cfg, unit=unit)
+    return _config["cfg"], _config["unit"]
+
+
+def forget_config() -> None:
+    _config["at"] = -1e9
+
+
 def default_unit() -> Unit:
-    cfg = PortalSettings.current()
-    if cfg.default_unit_id:
-        return cfg.default_unit  # type: ignore[return-value]
-    unit = (
-        Unit.objects.filter(name=DEFAULT_UNIT_NAME).first() or Unit.objects.filter(kind="prefecture").first()
-    )
-    if unit is None:
-        raise ValidationError("尚未配置受理单位")
-    return unit
+    return config()[1]
 
 
-def fingerprint(phone: str, project_id: int | None, message: str) -> str:
+def fingerprint(phone: str, project_id: int | None, message: str, day: dt.date) -> str:
+    """Same phone, project and message (whitespace ignored) on the same day: unique in the table."""
     text = re.sub(r"\s+", "", message)
-    return hashlib.sha256(f"{phone}|{project_id or 0}|{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{phone}|{project_id or 0}|{text}|{day.isoformat()}".encode()).hexdigest()
 
 
 def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,13 +180,8 @@ def submit_inquiry(
         project_id = int(raw_project) if raw_project else None
     except (TypeError, ValueError):
         raise ValidationError({"project": ["项目编号有误"]}) from None
-    cfg = PortalSettings.current()
-    fp = fingerprint(fields["phone"], project_id, fields["message"])
-    since = timezone.now() - dt.timedelta(hours=DUPLICATE_HOURS)
-    if Inquiry.objects.filter(fingerprint=fp, created_at__gte=since).exists():
-        raise Refused(
-            "您已提交过相同的洽谈请求，请勿重复提交；如需补充，请在查询链接中查看答复", code="duplicate"
-        )
+    cfg, _ = config()
+    fp = fingerprint(fields["phone"], project_id, fields["message"], timezone.localdate())
     unit, project_name, project_id = _route(project_id)
     for scope, identity, limit, window in (
         ("portal.inquiry:ip", ip or "unknown", cfg.inquiry_ip_limit, 3600),
@@ -183,24 +197,28 @@ def submit_inquiry(
             )
     now = timezone.now()
     deadline = compute_deadline(now, cfg.answer_days, cfg.warn_share)
-    inquiry = Inquiry.objects.create(
-        number=f"DJ{timezone.localtime(now):%Y%m%d}{secrets.token_hex(3).upper()}",
-        token=secrets.token_urlsafe(32),
-        project_id=project_id,
-        project_name=project_name,
-        unit=unit,
-        lang="en" if lang == "en" else "zh",
-        source=source[:20],
-        consent_at=now,
-        consent_version=cfg.notice_version,
-        fingerprint=fp,
-        created_at=now,
-        due_at=deadline.due_at,
-        warn_at=deadline.warn_at,
-        provisional=deadline.provisional,
-        **fields,
-    )
-    InquiryEvent.objects.create(inquiry=inquiry, action="submit", at=now, unit_name=unit.name)
+    try:
+        inquiry = Inquiry.objects.create(
+            number=f"DJ{timezone.localtime(now):%Y%m%d}{secrets.token_hex(3).upper()}",
+            token=secrets.token_urlsafe(32),
+            project_id=project_id,
+            project_name=project_name,
+            unit=unit,
+            lang="en" if lang == "en" else "zh",
+            source=source[:20],
+            consent_at=now,
+            consent_version=cfg.notice_version,
+            fingerprint=fp,
+            created_at=now,
+            due_at=deadline.due_at,
+            warn_at=deadline.warn_at,
+            provisional=deadline.provisional,
+            **fields,
+        )
+    except IntegrityError as exc:  # the fingerprint is unique: the same request was already received today
+        if "fingerprint" not in str(exc):
+            raise
+        raise Refused(DUPLICATE_MESSAGE, code="duplicate") from None
     record(AuditAction.CREATE, obj=inquiry, actor_name="公众", detail=f"对接洽谈提交，受理单位 {unit.name}")
     return inquiry
 

@@ -338,7 +338,7 @@ class Inquiry(models.Model):
     source = models.CharField("来源", max_length=20, default="web")  # web / miniprogram
     consent_at = models.DateTimeField("同意告知书时间")
     consent_version = models.CharField("告知书版本", max_length=20)
-    fingerprint = models.CharField(max_length=64, db_index=True)  # duplicate detection (phone+project+text)
+    fingerprint = models.CharField(max_length=64, unique=True)  # phone+project+text+day: duplicates
     status = models.CharField(
         "状态", max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.RECEIVED
     )

@@ -53,19 +53,15 @@ def paginate(rows: list[Any], page: Any, size: int = PAGE_SIZE) -> tuple[list[An
 
 
 def search(kind: str, q: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows whose segmented text holds every term of Q (the platform's jieba segmenter)."""
-    words = terms(q)[:8]
-    if not words:
-        words = [q.strip()] if q.strip() else []
+    """Rows holding every term of Q (the platform's jieba segmenter), through the snapshot's term index."""
+    words = terms(q)[:8] or ([q.strip()] if q.strip() else [])
     if not words:
         return rows
-    index = snapshot.catalogue().terms
-    out = []
-    for row in rows:
-        have = index.get((kind, int(row["id"])), frozenset())
-        if all(w in have or any(w in h for h in have) for w in words):
-            out.append(row)
-    return out
+    cat = snapshot.catalogue()
+    hits = cat.refs_with(kind, words[0])
+    for word in words[1:]:
+        hits = hits & cat.refs_with(kind, word)
+    return [row for row in rows if int(row["id"]) in hits]
 
 
 def policies(params: Any) -> list[dict[str, Any]]:

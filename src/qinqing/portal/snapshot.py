@@ -221,13 +221,32 @@ class Catalogue:
     updated_at: dt.datetime
     items: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     by_ref: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
-    terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+    # the search index: kind -> term -> refs holding it
+    index: dict[str, dict[str, set[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+    _hits: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
 
     def list(self, kind: str) -> list[dict[str, Any]]:
         return self.items.get(kind, [])
 
     def get(self, kind: str, ref: int) -> dict[str, Any] | None:
         return self.by_ref.get((kind, ref))
+
+    def refs_with(self, kind: str, word: str) -> frozenset[int]:
+        """Refs of KIND whose terms include WORD or a term containing it (memoised per snapshot)."""
+        key = (kind, word)
+        hit = self._hits.get(key)
+        if hit is None:
+            terms_of = self.index.get(kind, {})
+            found: set[int] = set(terms_of.get(word, ()))
+            for term, refs in terms_of.items():
+                if word in term:
+                    found |= refs
+            hit = frozenset(found)
+            if len(self._hits) < 20_000:
+                self._hits[key] = hit
+        return hit
 
 
 _lock = threading.Lock()
@@ -257,7 +276,9 @@ def _load(version: int, updated_at: dt.datetime) -> Catalogue:
         cat.items[kind].append(payload)
         cat.by_ref[(kind, ref)] = payload
         if kind in ("policy", "project", "news", "event"):
-            cat.terms[(kind, ref)] = frozenset(text.split())
+            index = cat.index[kind]
+            for term in set(text.split()):
+                index[term].add(ref)
     return cat
 
 

@@ -174,14 +174,15 @@ def clusters(request: HttpRequest, lang: str = "zh") -> HttpResponse:
 
 @public_page("policies")
 def policies(request: HttpRequest, lang: str = "zh") -> HttpResponse:
-    rows, number, pages = public.paginate(public.policies(request.GET), request.GET.get("page"))
+    found = public.policies(request.GET)
+    rows, number, pages = public.paginate(found, request.GET.get("page"))
     types = [(v, i18n.choice(label, lang)) for v, label in PolicyType.choices]
     context = ctx(
         request,
         lang,
         "policies",
         policies=[_policy_view(r, lang) for r in rows],
-        total=len(public.policies(request.GET)),
+        total=len(found),
         number=number,
         pages=pages,
         types=types,
@@ -348,7 +349,7 @@ def news_item(request: HttpRequest, pk: int, lang: str = "zh") -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @public_page("inquiry")
 def inquiry(request: HttpRequest, lang: str = "zh") -> HttpResponse:
-    cfg = PortalSettings.current()
+    cfg, _ = inquiries.config()
     pid = request.GET.get("project") or request.POST.get("project") or ""
     project_row = snapshot.catalogue().get("project", int(pid)) if pid.isdigit() else None
     errors: dict[str, list[str]] = {}
