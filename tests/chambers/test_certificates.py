@@ -111,7 +111,7 @@ def test_verification_shows_only_public_fields(staff: User, chamber: tuple[Organ
     assert response.status_code == 200
     for shown in ("2026-0001", "乌鲁木齐浙江商会", "异地商会", "有效", "2026-04-15", "该证书有效"):
         assert shown in html
-    for hidden in PERSONAL + (org.credit_code or "none-set",):
+    for hidden in (*PERSONAL, org.credit_code or "none-set"):
         assert hidden not in html
     api = client.get(reverse("api:chambers-verify", args=["2026-0001"]))
     assert api.json() == {

@@ -64,7 +64,7 @@ def test_a_late_report_a_return_and_a_rectification(
     Organisation.objects.update(registered_on=dt.date(2025, 6, 1))  # registered during the inspected year
     campaign = inspections.open_campaign(staff, area=builders.unit("乌鲁木齐市"), year=2025)
     assert campaign.deadline == dt.date(2026, 3, 31)
-    (zj, zj_user), (hn, hn_user), (sc, _sc_user) = three
+    (zj, zj_user), (_hn, hn_user), _sc = three
     report = AnnualReport.objects.get(campaign=campaign, organisation=zj)
     with pytest.raises(ValidationError) as exc:
         inspections.submit_report(zj_user, report, expected_version=report.version)

@@ -341,11 +341,50 @@ def figures(unit: Unit, year: int, day: dt.date | None = None) -> dict[str, Any]
 
 
 def home_cards(user: Any) -> list[Any]:
+    """The bureau: applications waiting for review. An organisation's own account: its status, open
+    application and annual report (so it lands on its work from the platform's home page)."""
     from django.urls import reverse
 
+    from qinqing.chambers.models import account_org_id
     from qinqing.core.queries import Card
 
-    if not (user.is_authenticated and user.can("chambers.review")):
+    if not user.is_authenticated:
+        return []
+    org_id = account_org_id(user)
+    if org_id is not None:
+        org = Organisation.objects.filter(pk=org_id).only("name", "status").first()
+        if org is None:
+            return []
+        url = reverse("chambers:org", args=[org.pk])
+        cards = [Card(f"{org.name}：登记状态", org.get_status_display(), url)]
+        app = Application.objects.filter(
+            organisation_id=org_id, status__in=[AppStatus.DRAFT, AppStatus.SUBMITTED, AppStatus.RETURNED]
+        ).first()
+        if app is not None:
+            cards.append(
+                Card(
+                    f"{app.get_kind_display()}申请",
+                    app.get_status_display(),
+                    reverse("chambers:application", args=[app.pk]),
+                )
+            )
+        report = (
+            AnnualReport.objects.filter(
+                organisation_id=org_id, status__in=[ReportStatus.NOT_STARTED, ReportStatus.RETURNED]
+            )
+            .select_related("campaign")
+            .first()
+        )
+        if report is not None:
+            cards.append(
+                Card(
+                    f"{report.campaign.year}年度报告（{report.campaign.deadline:%m月%d日}截止）",
+                    report.get_status_display(),
+                    reverse("chambers:report", args=[report.pk]),
+                )
+            )
+        return cards
+    if not user.can("chambers.review"):
         return []
     pending = Application.objects.visible_to(user).filter(status=AppStatus.SUBMITTED).count()
     return [Card("商会登记待审核", pending, reverse("chambers:applications") + "?status=submitted")]

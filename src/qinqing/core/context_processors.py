@@ -30,12 +30,21 @@ NAV: list[tuple[str, str, str | None]] = [
 ]
 
 
+# Entries for every user that still need a unit or an enterprise (an organisation's own account of the
+# chambers app, 社会组织用户, has neither: the demand pages answer it 403).
+NEEDS_UNIT_OR_ENTERPRISE = frozenset({"demands:todo", "demands:list"})
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    attached = bool(getattr(user, "unit_id", None) or getattr(user, "enterprise_id", None))
     items = [
-        (label, name) for label, name, cap in NAV if cap is None or any(user.can(c) for c in cap.split("|"))
+        (label, name)
+        for label, name, cap in NAV
+        if (cap is None or any(user.can(c) for c in cap.split("|")))
+        and (attached or name not in NEEDS_UNIT_OR_ENTERPRISE)
     ]
     return {"nav_items": [(label, name) for label, name in items if _resolves(name)]}
 
