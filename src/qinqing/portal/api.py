@@ -122,6 +122,8 @@ class FiguresView(APIView):
             )
         year = int(raw) if raw else timezone.localdate().year
         unit = request.user.scope_unit  # type: ignore[union-attr]
+        if unit is None:
+            return Response({"code": "permission_denied", "detail": "无所属单位", "fields": {}}, status=403)
         fig = queries.figures(unit, year)
         return Response(
             {

@@ -63,7 +63,9 @@ PARKS = [
     ("乌鲁木齐高新技术产业开发区（新市区）", "电子信息、新能源、数字经济", "1800", "43.8826", "87.5548"),
     ("甘泉堡经济技术开发区", "新能源、新材料、有色金属精深加工", "12000", "44.1556", "87.7653"),
 ]
-POLICIES = [
+POLICIES: list[
+    tuple[str, str, list[str], list[str], str | None, str | None, int | None, list[str], list[str]]
+] = [
     (
         "支持先进制造业高质量发展的若干措施",
         "乌政发〔2026〕8号",
@@ -194,7 +196,7 @@ def _content(user: User) -> int:
         )
     from qinqing.portal.forms import policy_rules
 
-    for title, number, types, industries, min_inv, max_inv, jobs, ptypes, checks in POLICIES:
+    for title, number, types, codes, min_inv, max_inv, jobs, ptypes, checks in POLICIES:
         expired = "废止" in title
         data: dict[str, Any] = {
             "issuer": "乌鲁木齐市人民政府",
@@ -202,7 +204,7 @@ def _content(user: User) -> int:
             "valid_from": "2021-01-01" if expired else "2026-01-01",
             "valid_to": "2023-12-31" if expired else "2028-12-31",
             "policy_types": types,
-            "industries": industries,
+            "industries": codes,
             "scales": [],
             "min_investment_wan": min_inv or "",
             "max_investment_wan": max_inv or "",
@@ -244,9 +246,12 @@ def _catalogue(user: User) -> int:
     from qinqing.investment.models import Project, PublishStatus
 
     n = 0
+    scope = user.scope_unit
+    if scope is None:
+        return 0
     for project in Project.objects.filter(
-        location_unit__path__startswith=user.scope_unit.path, publish_status=PublishStatus.NONE
-    )[:6]:  # type: ignore[union-attr]
+        location_unit__path__startswith=scope.path, publish_status=PublishStatus.NONE
+    )[:6]:
         project = investment.request_publish(user, project, expected_version=project.version)
         investment.review_publish(user, project, expected_version=project.version, approve=True)
         n += 1
