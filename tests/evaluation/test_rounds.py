@@ -23,23 +23,41 @@ def test_round_freezes_its_system_and_creates_every_cell(rnd: Round, system: Ind
     assert system.frozen
     assert rnd.values.count() == 11 * 4
     with pytest.raises(ValidationError, match="已被评价轮次使用并冻结"):
-        services.save_indicator(rnd.created_by, system, {"name": "x"}, expected_version=system.version,
-                                indicator=system.nodes.first())
+        services.save_indicator(
+            rnd.created_by,
+            system,
+            {"name": "x"},
+            expected_version=system.version,
+            indicator=system.nodes.first(),
+        )
 
 
 def test_a_system_without_bounds_cannot_open_a_round(office: Any) -> None:
-    draft = services.import_system(office, {"code": "D", "name": "草稿", "children": [{"code": "D.1", "name": "a"}]}, year=2026)
-    data = services.RoundData("r", 2026, draft, office.scope_unit, urumqi_units(), __import__("datetime").date(2026, 1, 1),
-                              __import__("datetime").date(2026, 2, 1))
+    draft = services.import_system(
+        office, {"code": "D", "name": "草稿", "children": [{"code": "D.1", "name": "a"}]}, year=2026
+    )
+    data = services.RoundData(
+        "r",
+        2026,
+        draft,
+        office.scope_unit,
+        urumqi_units(),
+        __import__("datetime").date(2026, 1, 1),
+        __import__("datetime").date(2026, 2, 1),
+    )
     with pytest.raises(ValidationError) as exc:
         services.create_round(office, data)
     assert "D.1：叶子指标缺少最优值或最差值（best/worst）" in exc.value.messages
 
 
-def test_only_accepted_values_are_scored_and_each_change_rescores(rnd: Round, office: Any, evaluator: Any) -> None:
+def test_only_accepted_values_are_scored_and_each_change_rescores(
+    rnd: Round, office: Any, evaluator: Any
+) -> None:
     unit = urumqi_units()[0]
     vals = values_of(rnd, unit)
-    services.enter_values(evaluator, rnd, [services.Entry(vals["T.A.P"].pk, vals["T.A.P"].version, "1")], submit=True)
+    services.enter_values(
+        evaluator, rnd, [services.Entry(vals["T.A.P"].pk, vals["T.A.P"].version, "1")], submit=True
+    )
     score = UnitScore.objects.get(round=rnd, unit=unit)
     assert score.overall is None  # in review: not scored yet
     services.transition(office, rnd, [vals["T.A.P"].pk], "accept")
@@ -120,7 +138,12 @@ def test_live_fill_reads_the_metric_for_the_unit_and_year(rnd: Round, office: An
     assert counts == {"filled": 10, "missing": 1, "kept": 0}
     assert ("天山区", 2026) in live_metric
     v = Value.objects.get(round=rnd, unit__name="天山区", indicator__code="T.B.R")
-    assert (v.value, v.origin, v.status, v.metric) == (D("87.5"), ValueOrigin.LIVE, ValueStatus.REVIEW, "test.live_rate")
+    assert (v.value, v.origin, v.status, v.metric) == (
+        D("87.5"),
+        ValueOrigin.LIVE,
+        ValueStatus.REVIEW,
+        "test.live_rate",
+    )
     assert v.source_document == "亲清平台实时数据 test.live_rate（2026年）"
     gap = Value.objects.get(round=rnd, unit__name="达坂城区", indicator__code="T.B.R")
     assert gap.value is None
@@ -157,13 +180,15 @@ def _xlsx(rows: list[list[Any]]) -> bytes:
 
 
 def test_import_with_a_bad_row_leaves_nothing(rnd: Round, evaluator: Any) -> None:
-    content = _xlsx([
-        ["单位", "指标代码", "数值", "资料来源", "备注"],
-        ["天山区", "T.A.P", 3, "政务服务中心", ""],
-        ["天山区", "T.A.X", 3, "", ""],
-        ["不存在区", "T.A.P", 3, "", ""],
-        ["新市区", "T.A.D", "abc", "", ""],
-    ])
+    content = _xlsx(
+        [
+            ["单位", "指标代码", "数值", "资料来源", "备注"],
+            ["天山区", "T.A.P", 3, "政务服务中心", ""],
+            ["天山区", "T.A.X", 3, "", ""],
+            ["不存在区", "T.A.P", 3, "", ""],
+            ["新市区", "T.A.D", "abc", "", ""],
+        ]
+    )
     result = importing.import_values(evaluator, rnd, "grid.xlsx", content)
     assert result.errors == [
         (3, "指标代码“T.A.X”不是本体系的叶子指标"),
@@ -174,14 +199,22 @@ def test_import_with_a_bad_row_leaves_nothing(rnd: Round, evaluator: Any) -> Non
 
 
 def test_import_saves_every_row(rnd: Round, evaluator: Any) -> None:
-    content = _xlsx([["单位", "指标代码", "数值", "资料来源", "备注"], ["天山区", "T.A.P", 3, "台账", "x"], ["新市区", "T.A.D", 2.5, "", ""]])
+    content = _xlsx(
+        [
+            ["单位", "指标代码", "数值", "资料来源", "备注"],
+            ["天山区", "T.A.P", 3, "台账", "x"],
+            ["新市区", "T.A.D", 2.5, "", ""],
+        ]
+    )
     result = importing.import_values(evaluator, rnd, "grid.xlsx", content)
     assert (result.ok, result.saved) == (True, 2)
     v = Value.objects.get(round=rnd, unit__name="新市区", indicator__code="T.A.D")
     assert (v.value, v.origin) == (D("2.5"), ValueOrigin.IMPORTED)
 
 
-def test_an_evaluator_sees_only_the_rounds_they_are_a_member_of(rnd: Round, office: Any, make_user: Any) -> None:
+def test_an_evaluator_sees_only_the_rounds_they_are_a_member_of(
+    rnd: Round, office: Any, make_user: Any
+) -> None:
     outsider = make_user("eval_other", unit_name="乌鲁木齐市招商服务局", roles=["evaluator"])
     assert list(Round.objects.visible_to(outsider)) == []
     assert Value.objects.visible_to(outsider).count() == 0
@@ -200,7 +233,9 @@ def test_year_on_year_needs_the_same_bounds(rnd: Round, office: Any, system: Ind
     from qinqing.evaluation import queries
 
     copy = services.copy_system(office, system, year=2027)
-    data = services.RoundData("2027", 2027, copy, office.scope_unit, urumqi_units(), dt.date(2027, 1, 1), dt.date(2027, 3, 1), rnd)
+    data = services.RoundData(
+        "2027", 2027, copy, office.scope_unit, urumqi_units(), dt.date(2027, 1, 1), dt.date(2027, 3, 1), rnd
+    )
     later = services.create_round(office, data)
     unit = urumqi_units()[0]
     enter_and_accept(office, rnd, unit, {"T.A.P": "1"})
@@ -212,10 +247,14 @@ def test_year_on_year_needs_the_same_bounds(rnd: Round, office: Any, system: Ind
     copy2 = services.copy_system(office, system, year=2028)
     leaf = copy2.nodes.get(code="T.A.P")
     services.save_indicator(office, copy2, {"worst": D(20)}, expected_version=copy2.version, indicator=leaf)
-    data = services.RoundData("2028", 2028, copy2, office.scope_unit, urumqi_units(), dt.date(2028, 1, 1), dt.date(2028, 3, 1), rnd)
+    data = services.RoundData(
+        "2028", 2028, copy2, office.scope_unit, urumqi_units(), dt.date(2028, 1, 1), dt.date(2028, 3, 1), rnd
+    )
     r2 = queries.ranking(services.create_round(office, data))
     assert r2.comparable is False
-    assert r2.notice == "上一轮（2026年乌鲁木齐市营商环境评价）的指标体系或最优/最差值与本轮不同，不显示同比变化"
+    assert (
+        r2.notice == "上一轮（2026年乌鲁木齐市营商环境评价）的指标体系或最优/最差值与本轮不同，不显示同比变化"
+    )
 
 
 def test_ranking_ties(rnd: Round, office: Any) -> None:
@@ -285,12 +324,38 @@ def test_live_fill_from_the_real_demands_ontime_rate(office: Any, june_2026: Non
         Demand.objects.filter(pk=d.pk).update(
             status=Status.CLOSED, closed_on_time=on_time, accept_decided_at=d.created_at
         )
-    system = services.import_system(office, {
-        "code": "LIVE", "name": "实时数据", "children": [
-            {"code": "LIVE.R", "name": "涉企诉求按时办结率", "unit": "%", "better": "higher", "best": 100, "worst": 0,
-             "source": "metric", "metric": "demands.ontime_rate"}]}, year=2026)
-    rnd = services.create_round(office, services.RoundData(
-        "实时", 2026, system, office.scope_unit, urumqi_units(), dt.date(2026, 1, 1), dt.date(2026, 12, 31)))
+    system = services.import_system(
+        office,
+        {
+            "code": "LIVE",
+            "name": "实时数据",
+            "children": [
+                {
+                    "code": "LIVE.R",
+                    "name": "涉企诉求按时办结率",
+                    "unit": "%",
+                    "better": "higher",
+                    "best": 100,
+                    "worst": 0,
+                    "source": "metric",
+                    "metric": "demands.ontime_rate",
+                }
+            ],
+        },
+        year=2026,
+    )
+    rnd = services.create_round(
+        office,
+        services.RoundData(
+            "实时",
+            2026,
+            system,
+            office.scope_unit,
+            urumqi_units(),
+            dt.date(2026, 1, 1),
+            dt.date(2026, 12, 31),
+        ),
+    )
     services.fill_live(office, rnd)
     v = Value.objects.get(round=rnd, unit=tianshan)
     assert (v.value, v.origin, v.metric) == (D("75.000000"), ValueOrigin.LIVE, "demands.ontime_rate")

@@ -70,7 +70,7 @@ class SystemViewSet(viewsets.ReadOnlyModelViewSet[IndicatorSystem]):
         return Response(trees.export_system(self.get_object()))
 
     @extend_schema(request=SystemImportSerializer, responses={201: SystemSerializer, **ERRORS})
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[JSONParser])
+    @action(detail=False, methods=["post"], url_path="import", url_name="import", parser_classes=[JSONParser])
     def import_(self, request: Request) -> Response:
         data = SystemImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -94,7 +94,10 @@ def _require_member_or_office(user: Any, rnd: Round) -> None:
 def import_system(user: Any, data: Mapping[str, Any], *, year: int | None = None) -> IndicatorSystem:
     """Create a system from the JSON exchange format (bounds may be left for the office to set)."""
     require(user, "evaluation.design")
-    parsed = scoring.parse_system(data, require_bounds=False)
+    try:
+        parsed = scoring.parse_system(data, require_bounds=False)
+    except scoring.InvalidSystem as exc:
+        raise ValidationError({"system": exc.errors}) from None
     year = year or int(data.get("year") or timezone.localdate().year)
     if IndicatorSystem.objects.filter(code=parsed.code, year=year).exists():
         raise ValidationError(f"{year}年已有代码为 {parsed.code} 的指标体系")
@@ -553,7 +556,13 @@ def add_evidence(user: Any, value: Value, file: UploadedFile, *, note: str = "")
         new_status=value.status,
         note=row.name,
     )
-    record_create(user, row, detail=f"上传佐证材料 {row.name}")
+    record(
+        AuditAction.CREATE,
+        actor=user,
+        obj=row,
+        changes={"value": value.pk, "file": row.file.name, "name": row.name},
+        detail=f"上传佐证材料 {row.name}",
+    )
     return row
 
 
