@@ -56,10 +56,13 @@ def say(msg: str, started: float) -> None:
     print(f"[{time.monotonic() - started:6.1f}s] {msg}", flush=True)
 
 
-def generate(started: float) -> dict[str, int]:
+def generate_library(started: float) -> None:
     library.DB = DB  # the investment generator's functions, pointed at this database
     library.setup(started)
     library.generate(started)
+
+
+def generate(started: float) -> dict[str, int]:
     from django.db import connection
     from django.utils import timezone
 
@@ -165,6 +168,8 @@ def generate(started: float) -> dict[str, int]:
                 touch("t", tid, unit, start)
     with connection.cursor() as wrapper:
         cur: Any = wrapper.cursor
+        tables = ", ".join(m._meta.db_table for m in (Touch, ReceptionFirm, Reception, Trip, TaskForce))
+        cur.execute(f"TRUNCATE {tables} CASCADE")
         for model, rows in (
             (TaskForce, tf_rows),
             (Reception, rec_rows),
@@ -173,7 +178,8 @@ def generate(started: float) -> dict[str, int]:
             (Touch, touch_rows),
         ):
             table = model._meta.db_table
-            with cur.copy(f"COPY {table} ({', '.join(cols[model])}) FROM STDIN") as copy:
+            columns = ", ".join(f'"{c}"' for c in cols[model])  # "on" is a reserved word
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             cur.execute(
@@ -196,7 +202,7 @@ def main() -> int:
     print("loadavg before:", loadavg(), flush=True)
     regenerate = "--regenerate" in sys.argv
     if regenerate or not harness.database_exists(DB):
-        generate(started)
+        generate_library(started)
     else:
         harness.setup_django(DB)
     os.environ.setdefault("QINQING_DEMO", "1")
@@ -205,6 +211,9 @@ def main() -> int:
     from qinqing.accounts.models import User
     from qinqing.promotion import returns
     from qinqing.promotion.models import Reception, Touch, Trip
+
+    if not Touch.objects.exists():
+        generate(started)
 
     year = dt.date.today().year - 1  # the last full year
     user = User.objects.get(username="bench_inv_zhou")

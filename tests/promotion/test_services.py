@@ -172,3 +172,21 @@ def test_owner_must_be_in_related_units(officer: Any, make_user: Any, clock: dt.
     r = services.create_reception(officer, reception_data(), FIRMS)
     with pytest.raises(ValidationError):
         services.add_next_step(officer, r, description="x", owner=stranger, due_on=dt.date(2026, 10, 1))
+
+
+def test_registry_firm_is_linked_by_credit_code(officer: Any, clock: dt.date) -> None:
+    from tests.factories import EnterpriseFactory
+
+    ent = EnterpriseFactory(registered_unit=unit("昌吉市"), name="昌吉某硅业有限公司")
+    other = EnterpriseFactory(registered_unit=unit("玛纳斯县"), name="玛纳斯某公司")
+    r = services.create_reception(
+        officer,
+        reception_data(),
+        [
+            {"name": "", "credit_code": ent.credit_code},
+            {"name": "外部企业", "credit_code": other.credit_code},
+        ],
+    )
+    firms = list(r.firms.order_by("id"))
+    assert (firms[0].enterprise_id, firms[0].name) == (ent.pk, "昌吉某硅业有限公司")
+    assert firms[1].enterprise_id is None  # outside the officer's scope: kept as an external firm

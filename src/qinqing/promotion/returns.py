@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Sum, When
 from django.utils import timezone
 
 from qinqing.investment import rules as inv_rules
@@ -110,6 +110,7 @@ class ProjectFacts:
     planned_wan: Decimal
     funds_wan: Decimal
     outside_wan: Decimal
+    first_signed_on: dt.date | None = None
 
 
 def _key(reception_id: int | None, trip_id: int | None, task_force_id: int | None) -> Key:
@@ -162,22 +163,18 @@ def _months(prefix: str) -> Any:
     return ExpressionWrapper(expr, output_field=DecimalField(max_digits=16, decimal_places=2))
 
 
-def project_facts(project_ids: Any, as_of: dt.date) -> dict[int, ProjectFacts]:
-    """Signing, planned total and funds to date (counted projects only) of PROJECT_IDS (ids or a subquery)."""
+def project_facts(project_ids: list[int], as_of: dt.date) -> dict[int, ProjectFacts]:
+    """Signing, planned total and funds to date (counted projects only) of PROJECT_IDS."""
     inv_settings = InvestmentSettings.current()
     projects = list(
-        Project.objects.filter(pk__in=project_ids).values_list(
-            "pk", "first_signed_on", "planned_investment_wan"
-        )
+        Project.objects.filter(pk__in=project_ids)
+        .annotate(counted=Case(When(inv_rules.counted_q(inv_settings), then=True), default=False))
+        .values_list("pk", "first_signed_on", "planned_investment_wan", "counted")
     )
-    counted = set(
-        Project.objects.filter(inv_rules.counted_q(inv_settings), pk__in=project_ids).values_list(
-            "pk", flat=True
-        )
-    )
+    counted = [pid for pid, _, _, c in projects if c]
     funds: dict[int, tuple[Decimal, Decimal]] = {}
     rows = (
-        ProjectYearFunds.objects.filter(project_id__in=project_ids, year__lte=as_of.year)
+        ProjectYearFunds.objects.filter(project_id__in=counted, year__lte=as_of.year)
         .values("project_id")
         .annotate(a=Sum(_months("a")), o=Sum(_months("o")))
         .values_list("project_id", "a", "o")
@@ -185,13 +182,14 @@ def project_facts(project_ids: Any, as_of: dt.date) -> dict[int, ProjectFacts]:
     for pid, a, o in rows:
         funds[pid] = (inv_rules.quantize(Decimal(a or 0)), inv_rules.quantize(Decimal(o or 0)))
     out: dict[int, ProjectFacts] = {}
-    for pid, first_signed, planned in projects:
-        a, o = funds.get(pid, (ZERO, ZERO)) if pid in counted else (ZERO, ZERO)
+    for pid, first_signed, planned, _ in projects:
+        a, o = funds.get(pid, (ZERO, ZERO))
         out[pid] = ProjectFacts(
             signed=first_signed is not None and first_signed <= as_of,
             planned_wan=inv_rules.quantize(Decimal(planned or 0)),
             funds_wan=a,
             outside_wan=o,
+            first_signed_on=first_signed,
         )
     return out
 
@@ -202,15 +200,11 @@ def year_return(
     as_of = as_of or timezone.localdate()
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     rule = PromotionSettings.current().attribution
-    receptions = list(
-        _scope_filter(Reception.objects, user, unit)
-        .filter(start_date__range=(start, end))
-        .values_list("pk", "title", "start_date", "cluster_id", "total_yuan")
-    )
+    rec_qs = _scope_filter(Reception.objects, user, unit).filter(start_date__range=(start, end))
+    trip_qs = _scope_filter(Trip.objects, user, unit).filter(start_date__range=(start, end))
+    receptions = list(rec_qs.values_list("pk", "title", "start_date", "cluster_id", "total_yuan"))
     trips = list(
-        _scope_filter(Trip.objects, user, unit)
-        .filter(start_date__range=(start, end))
-        .values_list("pk", "title", "start_date", "cluster_id", "total_yuan", "kind", "task_force_id")
+        trip_qs.values_list("pk", "title", "start_date", "cluster_id", "total_yuan", "kind", "task_force_id")
     )
     forces = list(
         _scope_filter(TaskForce.objects, user, unit)
@@ -234,12 +228,12 @@ def year_return(
         force_of[("f", pk)] = pk
 
     # the projects touched by the year's sources, and every touch of those projects (any year, any unit)
-    year_touch = _scope_filter(Touch.objects, user, unit).filter(
-        Q(reception__start_date__range=(start, end))
-        | Q(trip__start_date__range=(start, end))
+    year_touch = Touch.objects.filter(
+        Q(reception_id__in=rec_qs.values("pk"))
+        | Q(trip_id__in=trip_qs.values("pk"))
         | Q(task_force_id__in=[pk for pk, _, _ in forces])
     )
-    project_ids = year_touch.values("project_id")
+    project_ids = list(year_touch.order_by().values_list("project_id", flat=True).distinct())
     touches = [
         (pid, _key(r, t, f), on, tid)
         for pid, r, t, f, on, tid in Touch.objects.filter(project_id__in=project_ids).values_list(
@@ -247,9 +241,7 @@ def year_return(
         )
     ]
     facts = project_facts(project_ids, as_of)
-    signed_on: dict[int, dt.date | None] = {pid: None for pid in facts}
-    if rule == Attribution.LAST:
-        signed_on = dict(Project.objects.filter(pk__in=project_ids).values_list("pk", "first_signed_on"))
+    signed_on = {pid: fact.first_signed_on for pid, fact in facts.items()}
     weights = attribute(touches, signed_on, rule)
     for pid, shares in weights.items():
         fact = facts.get(pid)
@@ -295,10 +287,9 @@ def year_return(
                 row.result
             )
     kind_order = ["reception", *TripKind.values, "task_force"]
-    ordered = sorted(
-        rows.values(),
-        key=lambda r: (-r.result.funds_wan, -r.result.signed, -r.result.leads, r.date or start, r.key),
-    )
+    # by funds, signings, leads (descending), then date and key: two stable sorts, no Decimal negation
+    ordered = sorted(rows.values(), key=lambda r: (r.date or start, r.key))
+    ordered.sort(key=lambda r: (r.result.funds_wan, r.result.signed, r.result.leads), reverse=True)
     return YearReturn(
         year=year,
         attribution=rule,
@@ -337,9 +328,8 @@ def source_projects(
         )
     ]
     rule = PromotionSettings.current().attribution
-    signed_on = dict(Project.objects.filter(pk__in=ids).values_list("pk", "first_signed_on"))
-    weights = attribute(touches, signed_on, rule)
     facts = project_facts(ids, as_of)
+    weights = attribute(touches, {pid: f.first_signed_on for pid, f in facts.items()}, rule)
     visible = set(Project.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
     key = _key(
         source.pk if field_name == "reception" else None,

@@ -129,14 +129,14 @@ def _bump(model: type[models.Model], pk: int, expected_version: int, **values: A
         raise StaleError()
 
 
-def _firm_rows(firms: Sequence[Mapping[str, Any]]) -> list[ReceptionFirm]:
+def _firm_rows(user: Any, firms: Sequence[Mapping[str, Any]]) -> list[ReceptionFirm]:
+    """The visiting firms; one whose credit code is in the enterprise registry (within scope) is linked."""
+    from qinqing.enterprises.models import Enterprise
+
     rows: list[ReceptionFirm] = []
     errors: list[str] = []
     for i, firm in enumerate(firms, start=1):
         enterprise = firm.get("enterprise")
-        name = (firm.get("name") or "").strip() or (enterprise.name if enterprise else "")
-        if not name:
-            continue
         code = (firm.get("credit_code") or "").strip().upper()
         if code:
             from qinqing.enterprises import creditcode
@@ -146,6 +146,13 @@ def _firm_rows(firms: Sequence[Mapping[str, Any]]) -> list[ReceptionFirm]:
                 errors.append(f"第{i}家企业：{result.error or '统一社会信用代码有误'}")
                 continue
             code = result.code
+            if enterprise is None:
+                enterprise = Enterprise.objects.visible_to(user).filter(credit_code=code).first()
+        name = (firm.get("name") or "").strip() or (enterprise.name if enterprise else "")
+        if not name:
+            if code:
+                errors.append(f"第{i}家企业：企业库中没有该统一社会信用代码，请填写企业名称")
+            continue
         rows.append(
             ReceptionFirm(
                 enterprise=enterprise,
@@ -184,7 +191,7 @@ def create_reception(user: Any, data: Mapping[str, Any], firms: Sequence[Mapping
         **{k: v for k, v in data.items() if k in RECEPTION_FIELDS}, unit=_office(user), created_by=user
     )
     reception.full_clean(exclude=["unit", "total_yuan", "warnings"])
-    rows = _firm_rows(firms)
+    rows = _firm_rows(user, firms)
     _reception_costs(reception)
     reception.save()
     for row in rows:
@@ -210,7 +217,7 @@ def update_reception(
         if key in RECEPTION_FIELDS:
             setattr(reception, key, value)
     reception.full_clean(exclude=["unit", "total_yuan", "warnings"])
-    rows = _firm_rows(firms) if firms is not None else None
+    rows = _firm_rows(user, firms) if firms is not None else None
     _reception_costs(reception)
     values = {
         f.attname: getattr(reception, f.attname)
