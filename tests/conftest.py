@@ -20,6 +20,9 @@ pytest_plugins = ["tests.browser_support"]
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The standing rate limits (core.ratelimit.check) would trip over a whole suite from 127.0.0.1;
+    # tests/hardening/test_ratelimits.py turns them back on.
+    settings.RATE_LIMITS_ENABLED = False
     # Pages render {% static %} without a collectstatic manifest; WhiteNoise serves from the finders.
     settings.STORAGES = {
         **settings.STORAGES,

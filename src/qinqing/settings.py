@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qinqing.core.middleware.SecurityHeadersMiddleware",  # CSP, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qinqing.core.middleware.RequestContextMiddleware",
     "qinqing.kpi.prom.MetricsMiddleware",  # Prometheus request counts and latencies per view
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qinqing.core.middleware.AnonymousRateLimitMiddleware",
     "qinqing.accounts.middleware.IdleTimeoutMiddleware",
     "qinqing.accounts.middleware.SecondFactorMiddleware",
     "qinqing.accounts.middleware.PasswordExpiryMiddleware",
@@ -150,6 +152,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not (DEBUG or DEMO))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True  # pages send the token from the template (hx-headers, forms), never from JS
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if (DEBUG or DEMO) else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -163,6 +166,9 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# X-Forwarded-For is read only from these addresses/networks (the reverse proxy), see core.middleware.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)  # limits per scope: core.ratelimit
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -211,6 +217,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "qinqing.core.api.exception_handler",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["qinqing.core.ratelimit.ApiRateThrottle"],  # per token; RATE_LIMITS
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qinqing API",
@@ -221,6 +228,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "qinqing.core.schema.add_throttled_responses",
+    ],
     # Choice sets whose field names repeat across apps get explicit, stable component names.
     "ENUM_NAME_OVERRIDES": {
         "TierEnum": "qinqing.orgs.models.Tier",

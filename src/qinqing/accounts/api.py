@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from qinqing.accounts import services
 from qinqing.accounts.models import ApiToken, User
 from qinqing.accounts.roles import Role
+from qinqing.core import ratelimit
 from qinqing.core.api import ErrorSerializer
 from qinqing.core.permissions import HasCapability
 from qinqing.enterprises.models import mask_mobile
@@ -153,10 +154,14 @@ class TokenViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if isinstance(request.auth, ApiToken):
             raise PermissionDenied("请使用会话登录后创建令牌，不能用令牌创建令牌")
-        serializer = TokenCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         user = request.user
         assert isinstance(user, User)
+        if (refused := ratelimit.check("token:user", str(user.pk))) is not None:
+            raise Throttled(
+                wait=refused.retry_after, detail=f"创建令牌过于频繁，请 {refused.retry_after} 秒后再试"
+            )
+        serializer = TokenCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         token, raw = services.create_token(
             user, serializer.validated_data["name"], serializer.validated_data.get("expires_at")
         )

@@ -33,6 +33,7 @@ from qinqing.accounts.forms import (
 )
 from qinqing.accounts.models import ApiToken, User
 from qinqing.accounts.services import LoginOutcome, LoginResult
+from qinqing.core import ratelimit
 
 USER_ADMIN_CAPABILITIES = ("users.manage", "roles.manage")
 PAGE_SIZE = 50
@@ -62,10 +63,20 @@ def _locked_message(result: LoginResult) -> str:
 
 
 # --- login, second factor, logout ------------------------------------------------------------------
+def _address_refused(request: HttpRequest) -> HttpResponse | None:
+    """Login and second-factor posts per client address (``login:ip``), on top of the lockout."""
+    if request.method != "POST":
+        return None
+    refused = ratelimit.check("login:ip", getattr(request, "client_ip", None) or "-")
+    return ratelimit.too_many(refused, request) if refused is not None else None
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.user.is_authenticated:
         return redirect(_safe_next(request, next_url))
+    if (refused := _address_refused(request)) is not None:
+        return refused
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.authenticate_and_login(
@@ -94,6 +105,8 @@ def totp_view(request: HttpRequest) -> HttpResponse:
         services.cancel_second_factor(request)
         messages.warning(request, "请先输入用户名和密码")
         return redirect("accounts:login")
+    if (refused := _address_refused(request)) is not None:
+        return refused
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         next_url = services.pending_next_url(request)
@@ -143,6 +156,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 def password_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
+    if request.method == "POST" and (refused := ratelimit.check("password:user", str(user.pk))) is not None:
+        return ratelimit.too_many(refused, request)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,6 +188,8 @@ def _tokens_response(request: HttpRequest, **extra: Any) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
+    if (refused := ratelimit.check("token:user", str(user.pk))) is not None:
+        return ratelimit.too_many(refused, request)
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
