@@ -151,7 +151,7 @@ def test_bureau_lists_have_constant_query_counts(
 
 
 def test_export_is_masked_and_neutralised(staff: User, chamber: tuple[Organisation, User]) -> None:
-    org, user = chamber
+    org, _user = chamber
     builders.make_ready(org)
     Organisation.objects.filter(pk=org.pk).update(contact_name='=HYPERLINK("x")')
     response = client_for(staff).get(reverse("chambers:orgs") + "?format=xlsx")
