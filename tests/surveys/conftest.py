@@ -193,3 +193,19 @@ def invite(
 @pytest.fixture
 def changji() -> Unit:
     return unit("昌吉市")
+
+
+def add_responses(
+    survey: Survey, unit_name: str, levels: list[int], stratum: str = "small", text: str = ""
+) -> None:
+    """Released responses whose five-level answers are all LEVEL (so each index is the level's points)."""
+    from qinqing.surveys import answering
+    from qinqing.surveys.models import SealedResponse
+
+    u = unit(unit_name)
+    for level in levels:
+        answers = {"q1": level, "q2": "no", "q4": {"q4_1": level, "q4_2": level}, "q8": 4}
+        if text:
+            answers["q7"] = text
+        SealedResponse.objects.create(survey=survey, unit=u, stratum=stratum, mode="open", answers=answers)
+    answering.release_sealed(survey.pk, force=True)

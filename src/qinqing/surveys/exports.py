@@ -1,8 +1,9 @@
 """Exports: raw responses (Excel, CSV, SPSS .sav) for statisticians and the aggregated results (Excel, CSV).
 
 The small-cell rule: the aggregated export reads queries.results (cells below k are blank and flagged);
-the raw export leaves out the responses of units with fewer than k of them and blanks the stratum of a
-response whose unit × stratum cell has fewer than k. Text answers pass the personal-data check. Cells
+the raw export pools the responses of suppressed units (fewer than k, and the secondary cell) under one
+label without their stratum, so the totals still add up but no small unit can be told apart, and blanks
+the stratum of a response whose unit × stratum cell has fewer than k. Text answers pass the personal-data check. Cells
 starting with = + - @ are neutralised (a leading apostrophe) in Excel and CSV.
 """
 
@@ -44,16 +45,16 @@ def raw_rows(survey: Survey, units: list[Unit]) -> tuple[list[str], list[str], I
     definition = definition_of(survey.questionnaire)
     cols = columns(definition)
     k = survey.min_cell
-    qs = queries._responses(survey, units)
+    qs, hidden = _raw(survey, units)
     cells = Counter(qs.values_list("unit_id", "stratum"))
-    names = {u.pk: u.display_name for u in units}
+    names = {u.pk: (POOLED if u.pk in hidden else u.display_name) for u in units}
     fields = list(survey.strata_fields)
     header = ["id", "unit", "stratum", "submitted_on", "mode", "index"] + [c[0] for c in cols]
     labels = ["答卷编号", "单位", "分层", "提交日期", "方式", "满意度指数"] + [c[1] for c in cols]
 
     def rows() -> Iterator[list[Any]]:
         for r in qs.order_by("unit_id", "submitted_on", "pk").iterator(chunk_size=2000):
-            stratum = r.stratum if cells[(r.unit_id, r.stratum)] >= k else ""
+            stratum = r.stratum if cells[(r.unit_id, r.stratum)] >= k and r.unit_id not in hidden else ""
             row: list[Any] = [
                 str(r.pk),
                 names.get(r.unit_id, ""),
@@ -76,6 +77,18 @@ def raw_rows(survey: Survey, units: list[Unit]) -> tuple[list[str], list[str], I
             yield row
 
     return header, labels, rows()
+
+
+POOLED = "（样本不足单位合并）"
+
+
+def _raw(survey: Survey, units: list[Unit]) -> tuple[Any, set[int]]:
+    """All valid responses of the units; those of suppressed units lose their unit and stratum."""
+    from qinqing.surveys.models import Response
+
+    hidden = queries.suppressed_units(survey)
+    qs = Response.objects.filter(survey=survey, valid=True, unit_id__in=[u.pk for u in units])
+    return qs, hidden
 
 
 def raw_xlsx(survey: Survey, units: list[Unit]) -> bytes:
@@ -104,9 +117,11 @@ def raw_csv(survey: Survey, units: list[Unit]) -> bytes:
 def raw_sav(survey: Survey, units: list[Unit]) -> bytes:
     definition = definition_of(survey.questionnaire)
     k = survey.min_cell
-    qs = queries._responses(survey, units)
+    qs, hidden = _raw(survey, units)
     cells = Counter(qs.values_list("unit_id", "stratum"))
-    unit_codes = {u.pk: i for i, u in enumerate(units, 1)}
+    shown = [u for u in units if u.pk not in hidden]
+    unit_codes = {u.pk: i for i, u in enumerate(shown, 1)}
+    pooled = len(shown) + 1
     strata = sorted({s for (_, s), n in cells.items() if n >= k and s})
     fields = list(survey.strata_fields)
     variables = [
@@ -114,7 +129,7 @@ def raw_sav(survey: Survey, units: list[Unit]) -> bytes:
             "UNIT",
             "单位",
             decimals=0,
-            value_labels={float(i): u.display_name for u, i in ((u, unit_codes[u.pk]) for u in units)},
+            value_labels={**{float(unit_codes[u.pk]): u.display_name for u in shown}, float(pooled): POOLED},
         ),
         spss.Variable(
             "STRATUM",
@@ -152,9 +167,9 @@ def raw_sav(survey: Survey, units: list[Unit]) -> bytes:
 
     def rows() -> Iterator[list[float | str | None]]:
         for r in qs.order_by("unit_id", "submitted_on", "pk").iterator(chunk_size=2000):
-            stratum = r.stratum if cells[(r.unit_id, r.stratum)] >= k else ""
+            stratum = r.stratum if cells[(r.unit_id, r.stratum)] >= k and r.unit_id not in hidden else ""
             row: list[float | str | None] = [
-                unit_codes.get(r.unit_id),
+                unit_codes.get(r.unit_id, pooled),
                 stratum_code.get(stratum),
                 r.submitted_on.isoformat(),
                 None if r.index is None else float(r.index),

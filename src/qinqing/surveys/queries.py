@@ -238,17 +238,31 @@ def progress(survey: Survey, units: list[Unit]) -> list[ProgressRow]:
     return rows
 
 
-def _responses(survey: Survey, units: list[Unit]) -> QuerySet[Response]:
-    """Valid responses of the units with at least k of them (the rule for every listing of answers)."""
-    k = survey.min_cell
-    counts = (
-        Response.objects.filter(survey=survey, valid=True, unit__in=units)
+def unit_counts(survey: Survey) -> dict[int, int]:
+    rows = (
+        Response.objects.filter(survey=survey, valid=True)
         .values("unit_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    ok = [r["unit_id"] for r in counts if r["n"] >= k]
-    return Response.objects.filter(survey=survey, valid=True, unit_id__in=ok)
+    return {r["unit_id"]: r["n"] for r in rows}
+
+
+def suppressed_units(survey: Survey, counts: dict[int, int] | None = None) -> set[int]:
+    """Units whose responses are not shown apart: fewer than k, plus the secondary cell (stats)."""
+    counts = unit_counts(survey) if counts is None else counts
+    cells = {
+        str(u): Estimate(counts.get(u, 0), 0.0, 0.0, 0.0) for u in survey.units.values_list("pk", flat=True)
+    }
+    return {int(key) for key, e in apply_small_cells(cells, survey.min_cell).items() if e.suppressed}
+
+
+def _responses(survey: Survey, units: list[Unit]) -> QuerySet[Response]:
+    """Valid responses of the units shown apart (the small-cell rule for every listing of answers)."""
+    hidden = suppressed_units(survey)
+    return Response.objects.filter(
+        survey=survey, valid=True, unit_id__in=[u.pk for u in units if u.pk not in hidden]
+    )
 
 
 @dataclass
@@ -378,7 +392,9 @@ def models_text() -> Any:
 
 def text_answers(survey: Survey, units: list[Unit], question_id: str, search: str = "") -> QuerySet[Any]:
     """Valid non-empty answers to a text question, annotated as ``t``."""
-    qs: QuerySet[Any] = _responses(survey, units).annotate(t=KeyTextTransform(question_id, "answers"))
+    qs: QuerySet[Any] = _responses(survey, units).annotate(
+        t=Cast(KeyTextTransform(question_id, "answers"), output_field=models_text())
+    )
     qs = qs.exclude(**{"t": None}).exclude(**{"t": ""})
     if search:
         qs = qs.filter(**{"t__icontains": search})
