@@ -120,6 +120,9 @@ def test_funds_follow_the_counting_rules(setup: dict[str, Any], clock: dt.date) 
     InvestmentSettings.objects.filter(pk=1).update(exclude_fiscal_funded=False)
     data = returns.year_return(setup["user"], 2026, as_of=clock)
     assert _row(data, ("r", setup["rec"].pk)).funds_wan == Decimal("1500.00")
+    InvestmentSettings.objects.filter(pk=1).update(exclude_local_investors=False, exclude_second_phase=False)
+    data = returns.year_return(setup["user"], 2026, as_of=clock)  # no exclusion at all: every project counts
+    assert _row(data, ("r", setup["rec"].pk)).funds_wan == Decimal("1500.00")
 
 
 def test_signing_after_as_of_does_not_count(setup: dict[str, Any]) -> None:

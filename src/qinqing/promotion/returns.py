@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Sum, When
+from django.db.models import BooleanField, Case, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.utils import timezone
 
 from qinqing.investment import rules as inv_rules
@@ -163,35 +163,65 @@ def _months(prefix: str) -> Any:
     return ExpressionWrapper(expr, output_field=DecimalField(max_digits=16, decimal_places=2))
 
 
-def project_facts(project_ids: list[int], as_of: dt.date) -> dict[int, ProjectFacts]:
-    """Signing, planned total and funds to date (counted projects only) of PROJECT_IDS."""
-    inv_settings = InvestmentSettings.current()
-    projects = list(
-        Project.objects.filter(pk__in=project_ids)
-        .annotate(counted=Case(When(inv_rules.counted_q(inv_settings), then=True), default=False))
-        .values_list("pk", "first_signed_on", "planned_investment_wan", "counted")
-    )
-    counted = [pid for pid, _, _, c in projects if c]
-    funds: dict[int, tuple[Decimal, Decimal]] = {}
+def _counted(prefix: str = "") -> Any:
+    """True for projects the investment counting rules count (investment.rules.counted_q)."""
+    q = inv_rules.counted_q(InvestmentSettings.current(), prefix)
+    if not q:
+        return Value(True)
+    return Case(When(q, then=True), default=False, output_field=BooleanField())
+
+
+def _funds(counted: list[int], as_of: dt.date) -> dict[int, tuple[Decimal, Decimal]]:
+    """到位资金 and 区外到位资金 to date of the COUNTED projects (万元), from the funds ledger's year table."""
     rows = (
         ProjectYearFunds.objects.filter(project_id__in=counted, year__lte=as_of.year)
         .values("project_id")
         .annotate(a=Sum(_months("a")), o=Sum(_months("o")))
         .values_list("project_id", "a", "o")
     )
-    for pid, a, o in rows:
-        funds[pid] = (inv_rules.quantize(Decimal(a or 0)), inv_rules.quantize(Decimal(o or 0)))
-    out: dict[int, ProjectFacts] = {}
-    for pid, first_signed, planned, _ in projects:
+    return {
+        pid: (inv_rules.quantize(Decimal(a or 0)), inv_rules.quantize(Decimal(o or 0))) for pid, a, o in rows
+    }
+
+
+Touches = list[tuple[int, Key, dt.date, int]]
+
+
+def touches_and_facts(projects: Any, as_of: dt.date) -> tuple[Touches, dict[int, ProjectFacts]]:
+    """Every touch of PROJECTS (ids or a subquery of ids) and each project's facts, in two queries:
+    the touches joined to their projects (signing, planned total, counted), then the funds of the
+    counted ones."""
+    touches: Touches = []
+    info: dict[int, tuple[dt.date | None, Decimal, bool]] = {}
+    for pid, r, t, f, on, tid, signed, planned, counted in (
+        Touch.objects.filter(project_id__in=projects)
+        .annotate(counted=_counted("project__"))
+        .values_list(
+            "project_id",
+            "reception_id",
+            "trip_id",
+            "task_force_id",
+            "on",
+            "pk",
+            "project__first_signed_on",
+            "project__planned_investment_wan",
+            "counted",
+        )
+    ):
+        touches.append((pid, _key(r, t, f), on, tid))
+        info[pid] = (signed, planned, counted)
+    funds = _funds([pid for pid, (_, _, c) in info.items() if c], as_of)
+    facts: dict[int, ProjectFacts] = {}
+    for pid, (first_signed, planned, _) in info.items():
         a, o = funds.get(pid, (ZERO, ZERO))
-        out[pid] = ProjectFacts(
+        facts[pid] = ProjectFacts(
             signed=first_signed is not None and first_signed <= as_of,
             planned_wan=inv_rules.quantize(Decimal(planned or 0)),
             funds_wan=a,
             outside_wan=o,
             first_signed_on=first_signed,
         )
-    return out
+    return touches, facts
 
 
 def year_return(
@@ -233,14 +263,7 @@ def year_return(
         | Q(trip_id__in=trip_qs.values("pk"))
         | Q(task_force_id__in=[pk for pk, _, _ in forces])
     )
-    project_ids = list(year_touch.order_by().values_list("project_id", flat=True).distinct())
-    touches = [
-        (pid, _key(r, t, f), on, tid)
-        for pid, r, t, f, on, tid in Touch.objects.filter(project_id__in=project_ids).values_list(
-            "project_id", "reception_id", "trip_id", "task_force_id", "on", "pk"
-        )
-    ]
-    facts = project_facts(project_ids, as_of)
+    touches, facts = touches_and_facts(year_touch.values("project_id"), as_of)
     signed_on = {pid: fact.first_signed_on for pid, fact in facts.items()}
     weights = attribute(touches, signed_on, rule)
     for pid, shares in weights.items():
@@ -321,14 +344,8 @@ def source_projects(
     if not mine:
         return []
     ids = [t.project_id for t in mine]
-    touches = [
-        (pid, _key(r, t, f), on, tid)
-        for pid, r, t, f, on, tid in Touch.objects.filter(project_id__in=ids).values_list(
-            "project_id", "reception_id", "trip_id", "task_force_id", "on", "pk"
-        )
-    ]
+    touches, facts = touches_and_facts(ids, as_of)
     rule = PromotionSettings.current().attribution
-    facts = project_facts(ids, as_of)
     weights = attribute(touches, {pid: f.first_signed_on for pid, f in facts.items()}, rule)
     visible = set(Project.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
     key = _key(
