@@ -86,8 +86,8 @@ def _round(office: User, system: IndicatorSystem, name: str, evaluator: User, rn
         rows = list(Value.objects.filter(round=rnd, unit=unit).select_related("indicator"))
         entries = []
         for v in rows:
-            if v.value is not None:
-                continue
+            if v.value is not None or v.indicator.source != "entered":
+                continue  # live leaves keep the platform's figure, or stay missing with the reason
             if i == len(units) - 1 and len(entries) >= len(rows) // 2:
                 break  # the last unit is left half-entered, for the evaluator
             n = nodes[v.indicator.code]
