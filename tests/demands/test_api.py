@@ -147,6 +147,50 @@ def test_list_filters_and_query_count(
     assert r.json()["count"] == 5
 
 
+def test_unit_filter_inside_the_scope_replaces_the_scope_test(
+    people: People, flow: Callable[..., Demand]
+) -> None:
+    """A unit of the user's subtree already confines the list to the scope: the list runs the unit
+    lookups without the scope's subqueries and answers the same rows; a unit outside it is refused."""
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from qinqing.demands.filters import DemandFilter
+
+    for state in ("submitted", "accepted", "handling", "closed"):
+        flow(state)
+    nr = unit("昌吉市自然资源局")
+    c = client_for(people.office)
+    url = reverse("api:demand-list")
+    with CaptureQueriesContext(connection) as ctx:
+        body = c.get(url, {"unit": nr.pk}).json()
+    request = RequestFactory().get(url, {"unit": nr.pk})
+    request.user = people.office
+    scoped = Demand.objects.visible_to(people.office).order_by("-created_at", "-id")
+    expected = list(
+        DemandFilter(request.GET, queryset=scoped, request=request).qs.values_list("pk", flat=True)
+    )
+    assert len(expected) == 2
+    assert [row["id"] for row in body["results"]] == expected
+    assert body["count"] == 2
+    assert not [q for q in ctx.captured_queries if '"transferred_from_id" IN (SELECT' in q["sql"]]
+    unfiltered = " ".join(q["sql"] for q in _queries(c, url, {}))
+    assert '"transferred_from_id" IN (SELECT' in unfiltered  # without a unit the scope test stays
+    outside = c.get(url, {"unit": unit("呼图壁县").pk})
+    assert outside.status_code == 400
+    assert "unit" in outside.json()["fields"]
+
+
+def _queries(c: APIClient, url: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert c.get(url, params).status_code == 200
+    return list(ctx.captured_queries)
+
+
 @pytest.mark.parametrize("path", ["/api/schema/"])
 def test_schema_lists_demand_endpoints(people: People, path: str) -> None:
     c = client_for(people.office)

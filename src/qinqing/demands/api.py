@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -389,6 +390,17 @@ def run_action(user: Any, demand: Demand, action: str, data: dict[str, Any]) -> 
 API_RELATED = ("enterprise", "category", "category__parent", "receiving_unit", "lead_unit", "current_handler")
 
 
+class DemandFilterBackend(DjangoFilterBackend):
+    """The list's filters, given the scope-free base for a unit filter that implies the scope
+    (``DemandFilter.unscoped``); other actions filter their scoped queryset only."""
+
+    def get_filterset_kwargs(self, request: Any, queryset: Any, view: Any) -> dict[str, Any]:
+        kwargs: dict[str, Any] = super().get_filterset_kwargs(request, queryset, view)
+        if getattr(view, "action", None) == "list":
+            kwargs["unscoped"] = Demand.objects.order_by("-created_at", "-id")
+        return kwargs
+
+
 @extend_schema_view(
     list=extend_schema(summary="诉求列表（按数据范围）", responses={200: DemandListSerializer, **ERRORS}),
     retrieve=extend_schema(summary="诉求详情", responses={200: DemandDetailSerializer, **ERRORS}),
@@ -396,6 +408,7 @@ API_RELATED = ("enterprise", "category", "category__parent", "receiving_unit", "
 @extend_schema(tags=["demands"])
 class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Demand]):
     filterset_class = DemandFilter
+    filter_backends = [DemandFilterBackend]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -87,7 +87,29 @@ def category_choices() -> list[tuple[int, str]]:
     return cache.memo("category-choices", build)
 
 
+def scope_implied(request: Any, unit: Unit) -> bool:
+    """Whether filtering by UNIT already confines the list to REQUEST's user's scope.
+
+    The staff scope (``DemandQuerySet.staff_filter``) admits a demand whose receiving, lead, assisting or
+    transferring unit lies in the subtree of the user's scope unit; the unit filter keeps a demand whose
+    receiving, lead or assisting unit lies in UNIT's subtree. With UNIT inside the scope's subtree (the
+    only units the filter's choices accept; checked again here by path), the second implies the first.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_active", False) or getattr(user, "enterprise_id", None):
+        return False
+    if not getattr(user, "unit_id", None):
+        return False
+    scope = user.scope_unit
+    return scope is not None and unit.path.startswith(scope.path)
+
+
 class DemandFilter(django_filters.FilterSet):
+    """The filters. ``unscoped``: the caller's base queryset without the scope test (same ordering and
+    relations), used instead of the scoped one when the unit filter implies the scope (``scope_implied``):
+    PostgreSQL then tests three indexed unit lookups per candidate row instead of those and the scope's
+    four subqueries, for the page and again for the count."""
+
     q = django_filters.CharFilter(method="filter_q", label="关键词")
     # A plain column: no join can repeat a row, so no DISTINCT (which forced a sort of every match).
     status = django_filters.MultipleChoiceFilter(
@@ -132,6 +154,16 @@ class DemandFilter(django_filters.FilterSet):
     class Meta:
         model = Demand
         fields = ["status", "demand_type", "channel", "category"]
+
+    def __init__(self, *args: Any, unscoped: QuerySet[Demand] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unscoped = unscoped
+
+    def filter_queryset(self, queryset: QuerySet[Demand]) -> QuerySet[Demand]:
+        unit = self.form.cleaned_data.get("unit")
+        if self.unscoped is not None and unit is not None and scope_implied(self.request, unit):
+            queryset = self.unscoped.all()
+        return super().filter_queryset(queryset)
 
     @property
     def form(self) -> Any:

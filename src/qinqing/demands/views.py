@@ -88,7 +88,8 @@ def _rows(request: HttpRequest, qs: Iterable[Demand]) -> list[dict[str, Any]]:
 def demand_list(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     base = Demand.objects.visible_to(request.user).order_by("-created_at", "-id")
-    filters = DemandFilter(request.GET or None, queryset=base, request=request)
+    unscoped = Demand.objects.order_by("-created_at", "-id")  # see DemandFilter: only where implied
+    filters = DemandFilter(request.GET or None, queryset=base, request=request, unscoped=unscoped)
     qs = filters.qs if filters.is_bound and filters.is_valid() else base
     page, objects = page_of(qs, request.GET.get("page"), PAGE_SIZE, ROW_RELATED, capped=True, only=ROW_FIELDS)
     query = request.GET.copy()
@@ -391,7 +392,8 @@ def export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     require(user, "demands.export")
     base = Demand.objects.visible_to(user).select_related(*LIST_RELATED).order_by("-created_at", "-id")
-    filters = DemandFilter(request.GET or None, queryset=base, request=request)
+    unscoped = Demand.objects.select_related(*LIST_RELATED).order_by("-created_at", "-id")
+    filters = DemandFilter(request.GET or None, queryset=base, request=request, unscoped=unscoped)
     qs = filters.qs if filters.is_bound and filters.is_valid() else base
     now = timezone.now()
     wb = Workbook(write_only=True)
