@@ -90,6 +90,8 @@ def test_projection_linear_for_counts_carried_for_rates() -> None:
     assert scoring.projection(ind("ge", "450", unit="项"), W(183), half) == W("365.00")
     assert scoring.projection(ind("ge", "90", unit="%"), W("88.5"), half) == W("88.5")
     assert scoring.projection(ind("ge", "200", unit="个"), W(150), half) == W(150)
+    stock = ind("ge", "450", unit="项", source="metric", metric="investment.projects")
+    assert scoring.projection(stock, W(183), half) == W(183)  # projects in execution: a stock
     whole = Period.year(2026)
     assert scoring.projection(ind("ge", "450", unit="项"), W(300), whole) == W(300)
     assert scoring.projection(ind("ge", "450", unit="项"), None, half) is None

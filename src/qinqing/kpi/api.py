@@ -26,7 +26,7 @@ ERRORS = {
 }
 
 
-class ProjectSerializer(serializers.ModelSerializer[BudgetProject]):
+class BudgetProjectSerializer(serializers.ModelSerializer[BudgetProject]):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     execution_rate = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True, allow_null=True)
 
@@ -38,7 +38,7 @@ class ProjectSerializer(serializers.ModelSerializer[BudgetProject]):
         ]  # fmt: skip
 
 
-class RowSerializer(serializers.Serializer[Any]):
+class IndicatorEvaluationSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="indicator.pk")
     level1 = serializers.CharField(source="indicator.level1")
     level2 = serializers.CharField(source="indicator.level2")
@@ -63,11 +63,11 @@ class RowSerializer(serializers.Serializer[Any]):
     deviation = serializers.CharField(source="indicator.deviation")
 
 
-class EvaluationSerializer(serializers.Serializer[Any]):
-    project = ProjectSerializer()
+class BudgetEvaluationSerializer(serializers.Serializer[Any]):
+    project = BudgetProjectSerializer()
     period_start = serializers.DateField(source="period.start", allow_null=True)
     period_end = serializers.DateField(source="period.end", allow_null=True)
-    rows = RowSerializer(many=True)
+    rows = IndicatorEvaluationSerializer(many=True)
     execution_score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
     points_total = serializers.DecimalField(max_digits=8, decimal_places=2)
     score_total = serializers.DecimalField(max_digits=8, decimal_places=2)
@@ -76,8 +76,8 @@ class EvaluationSerializer(serializers.Serializer[Any]):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ProjectSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: EvaluationSerializer, **ERRORS}),
+    list=extend_schema(responses={200: BudgetProjectSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: BudgetEvaluationSerializer, **ERRORS}),
 )
 @extend_schema(tags=["kpi"])
 class ProjectViewSet(viewsets.ReadOnlyModelViewSet[BudgetProject]):
@@ -85,7 +85,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet[BudgetProject]):
     indicator's target, actual to date, projection to year end, light and self-evaluation score."""
 
     permission_classes = [HasCapability("kpi.view")]
-    serializer_class = ProjectSerializer
+    serializer_class = BudgetProjectSerializer
     filterset_fields = ["year"]
 
     def get_queryset(self) -> QuerySet[BudgetProject]:
@@ -93,10 +93,10 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet[BudgetProject]):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         project = self.get_object()
-        return Response(EvaluationSerializer(scoring.evaluate(project)).data)
+        return Response(BudgetEvaluationSerializer(scoring.evaluate(project)).data)
 
 
-class MetricSerializer(serializers.Serializer[Any]):
+class PlatformMetricSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     unit = serializers.CharField()
@@ -105,14 +105,14 @@ class MetricSerializer(serializers.Serializer[Any]):
     unavailable_reason = serializers.CharField()
 
 
-@extend_schema(tags=["kpi"], responses={200: MetricSerializer(many=True), **ERRORS})
+@extend_schema(tags=["kpi"], responses={200: PlatformMetricSerializer(many=True), **ERRORS})
 class MetricListView(APIView):
     """The platform metrics (qinqing.core.metrics): registered ones, and those declared unavailable."""
 
     permission_classes = [HasCapability("kpi.view")]
 
     def get(self, request: Request) -> Response:
-        return Response(MetricSerializer(all_metrics(), many=True).data)
+        return Response(PlatformMetricSerializer(all_metrics(), many=True).data)
 
 
 def _save(func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -123,7 +123,7 @@ def _save(func: Any, *args: Any, **kwargs: Any) -> Any:
         raise exceptions.ValidationError(detail) from exc
 
 
-class IncidentSerializer(serializers.ModelSerializer[Incident]):
+class IncidentRecordSerializer(serializers.ModelSerializer[Incident]):
     class Meta:
         model = Incident
         fields = [
@@ -141,7 +141,7 @@ class IncidentSerializer(serializers.ModelSerializer[Incident]):
         read_only_fields = ["probe_check", "version"]
 
 
-class RequestSerializer(serializers.ModelSerializer[MaintenanceRequest]):
+class MaintenanceRequestSerializer(serializers.ModelSerializer[MaintenanceRequest]):
     class Meta:
         model = MaintenanceRequest
         fields = [
@@ -152,9 +152,9 @@ class RequestSerializer(serializers.ModelSerializer[MaintenanceRequest]):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: IncidentSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: IncidentSerializer, **ERRORS}),
-    create=extend_schema(responses={201: IncidentSerializer, **ERRORS}),
+    list=extend_schema(responses={200: IncidentRecordSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: IncidentRecordSerializer, **ERRORS}),
+    create=extend_schema(responses={201: IncidentRecordSerializer, **ERRORS}),
 )
 @extend_schema(tags=["kpi"])
 class IncidentViewSet(
@@ -166,7 +166,7 @@ class IncidentViewSet(
     """故障记录 (platform-wide; ops.manage)."""
 
     permission_classes = [HasCapability("ops.manage")]
-    serializer_class = IncidentSerializer
+    serializer_class = IncidentRecordSerializer
     queryset = Incident.objects.all()
     filterset_fields = ["system", "detected_by"]
 
@@ -175,9 +175,9 @@ class IncidentViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: RequestSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: RequestSerializer, **ERRORS}),
-    create=extend_schema(responses={201: RequestSerializer, **ERRORS}),
+    list=extend_schema(responses={200: MaintenanceRequestSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: MaintenanceRequestSerializer, **ERRORS}),
+    create=extend_schema(responses={201: MaintenanceRequestSerializer, **ERRORS}),
 )
 @extend_schema(tags=["kpi"])
 class RequestViewSet(
@@ -189,7 +189,7 @@ class RequestViewSet(
     """运维请求 (platform-wide; ops.manage)."""
 
     permission_classes = [HasCapability("ops.manage")]
-    serializer_class = RequestSerializer
+    serializer_class = MaintenanceRequestSerializer
     queryset = MaintenanceRequest.objects.all()
     filterset_fields = ["system"]
 

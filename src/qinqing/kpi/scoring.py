@@ -13,8 +13,8 @@ in proportion to the share achieved; a qualitative indicator is judged 达成 (8
 
 **Projection to year end** — additive figures (counts of events, amounts: 件, 次, 家, 人次, 项, 组, 本, 册,
 套, 份, 元, 万元, 亿元) are extrapolated linearly by elapsed days: actual to date × days in the year ÷ days
-elapsed. Rates, means and stock figures (%, 小时, 天, 个) are carried forward: the projection is the
-value to date. After the year has ended the projection is the actual value.
+elapsed. Rates, means and stock figures (%, 小时, 天, 个, and the metrics in ``CARRIED_METRICS``, e.g.
+projects in execution) are carried forward: the projection is the value to date. After the year has ended the projection is the actual value.
 
 **Light** — from the projection against the target: green when it meets the target, yellow when it
 falls short by no more than 10 % of the target, red beyond; grey when there is no value.
@@ -47,6 +47,18 @@ WEIGHTS: dict[str, Decimal] = {
 EXECUTION_POINTS = Decimal(10)
 ADDITIVE_UNITS = frozenset(
     {"件", "次", "家", "人次", "项", "组", "本", "册", "套", "份", "元", "万元", "亿元"}
+)
+# Stock or distinct-count metrics are carried forward whatever their unit (projects in execution at a
+# date, units that used the system): they do not add up over time like events do.
+CARRIED_METRICS = frozenset(
+    {
+        "investment.projects",
+        "investment.reporting_units",
+        "accounts.active_units",
+        "accounts.key_units",
+        "surveys.units_surveyed",
+        "evaluation.units_evaluated",
+    }
 )
 YELLOW_SHORTFALL = Decimal("0.10")
 
@@ -158,6 +170,8 @@ def actual(indicator: Indicator, project: BudgetProject, period: Period | None) 
 
 
 def is_additive(indicator: Indicator) -> bool:
+    if indicator.metric in CARRIED_METRICS:
+        return False
     return indicator.value_unit in ADDITIVE_UNITS
 
 
