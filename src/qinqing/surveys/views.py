@@ -56,8 +56,10 @@ def _attempt(request: HttpRequest, func: Callable[[], Any], ok: str) -> bool:
 
 
 @login_required
-@require_capability(VIEW)
 def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not (user.can(VIEW) or user.can("surveys.interview")):
+        raise PermissionDenied("无权执行此操作")
     surveys = (
         Survey.objects.visible_to(request.user)
         .select_related("questionnaire", "owner_unit")
@@ -67,7 +69,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "surveys/home.html",
-        {"page_obj": page, "can_fieldwork": _user(request).can("surveys.fieldwork")},
+        {
+            "page_obj": page,
+            "can_fieldwork": user.can("surveys.fieldwork"),
+            "can_view": user.can(VIEW),
+            "can_interview": user.can("surveys.interview"),
+        },
     )
 
 
