@@ -71,7 +71,7 @@ def test_metrics_for_monitoring_hosts_only(db: None, monkeypatch: pytest.MonkeyP
     assert "qinqing_http_request_duration_seconds_bucket" in text
     assert 'qinqing_queue_depth{queue="notifications_outbox"} 0.0' in text
     assert 'qinqing_open_incidents{system="platform"} 0.0' in text
-    assert "# TYPE qinqing_job_runs counter" in text
+    assert "# TYPE qinqing_job_runs_total counter" in text
     assert c.get("/metrics", REMOTE_ADDR="10.8.0.9").status_code == 200
 
 
