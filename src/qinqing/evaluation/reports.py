@@ -55,7 +55,12 @@ def radar(labels: list[str], unit: list[float], median: list[float], width: floa
     return drawing
 
 
-def bars(labels: list[str], series: list[list[float]], width: float) -> Drawing:
+def bars(
+    labels: list[str],
+    series: list[list[float]],
+    width: float,
+    legend: str = "蓝：本单位  绿：最优单位  灰：中位数",
+) -> Drawing:
     font = cjk_font()
     height = 40 + 26 * len(labels)
     drawing = Drawing(width, height)
@@ -73,7 +78,7 @@ def bars(labels: list[str], series: list[list[float]], width: float) -> Drawing:
         chart.bars[i].fillColor = colour
         chart.bars[i].strokeColor = None
     drawing.add(chart)
-    drawing.add(String(110, height - 12, "蓝：本单位  绿：最优单位  灰：中位数", fontName=font, fontSize=8))
+    drawing.add(String(110, height - 12, legend, fontName=font, fontSize=8))
     return drawing
 
 
@@ -257,7 +262,14 @@ def summary_pdf(rnd: Round) -> bytes:
         doc.table([["分数段", "单位数"]] + [[a, str(b)] for a, b in dist]),
     ]
     if rows:
-        story.append(bars([row[1][:10] for row in rows], [[_float(x.score) for x in r.rows]], doc.width))
+        story.append(
+            bars(
+                [row[1][:10] for row in rows],
+                [[_float(x.score) for x in r.rows]],
+                doc.width,
+                "各单位综合得分",
+            )
+        )
     return doc.build(story, cover=True, toc=False)
 
 
