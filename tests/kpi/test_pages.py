@@ -185,3 +185,28 @@ def test_permissions_and_scope(
     assert r.status_code == 302
     page = a.get(reverse("kpi:incidents") + "?start=2021-06-01&end=2021-06-10").content.decode()
     assert "全部" in page and "2.00 小时" in page
+
+
+def test_import_page_all_or_nothing(people: People, demands_2021: list[Demand]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qinqing.kpi import documents
+
+    c = _client(people.pref)
+    good = documents.targets_workbook(list(BudgetProject.objects.filter(code="2021-cj-repair")))
+    wb = load_workbook(io.BytesIO(good))
+    wb.worksheets[0]["B5"] = "2021-cj-repair-copy"
+    out = io.BytesIO()
+    wb.save(out)
+    r = c.post(reverse("kpi:targets_import"), {"file": SimpleUploadedFile("t.xlsx", out.getvalue())})
+    assert r.status_code == 302
+    assert BudgetProject.objects.get(code="2021-cj-repair-copy").indicators.count() == 10
+    wb.worksheets[0]["B5"] = "2021-cj-repair-other"
+    wb.worksheets[0]["E9"] = "?"
+    out = io.BytesIO()
+    wb.save(out)
+    r = c.post(reverse("kpi:targets_import"), {"file": SimpleUploadedFile("t.xlsx", out.getvalue())})
+    html = r.content.decode()
+    assert "未导入任何内容" in html and "第 9 行：比较应为 ≥、≤、= 或 定性" in html
+    assert not BudgetProject.objects.filter(code="2021-cj-repair-other").exists()
+    assert _client(people.handler).get(reverse("kpi:targets_import")).status_code == 403

@@ -236,6 +236,13 @@ class Evaluation:
         return sum((r.score or ZERO for r in self.rows), ZERO) + (self.execution_score or ZERO)
 
     @property
+    def lights(self) -> dict[str, int]:
+        counts = dict.fromkeys(LIGHT_LABELS, 0)
+        for r in self.rows:
+            counts[r.light] += 1
+        return counts
+
+    @property
     def complete(self) -> bool:
         return self.execution_score is not None and all(r.score is not None for r in self.rows)
 
