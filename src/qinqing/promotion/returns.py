@@ -38,7 +38,7 @@ YUAN_PER_WAN = Decimal("10000")
 Key = tuple[str, int]  # ("r", reception id) / ("t", trip id) / ("f", task force id)
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     leads: Decimal = ZERO
     signed: Decimal = ZERO
@@ -84,7 +84,7 @@ class Result:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     key: Key
     label: str
@@ -263,7 +263,10 @@ def year_return(
         | Q(trip_id__in=trip_qs.values("pk"))
         | Q(task_force_id__in=[pk for pk, _, _ in forces])
     )
-    touches, facts = touches_and_facts(year_touch.values("project_id"), as_of)
+    # the ids as a literal list: PostgreSQL then reads the projects by primary key instead of hashing
+    # the whole project table (it misjudges the subquery's size)
+    project_ids = list(year_touch.order_by().values_list("project_id", flat=True).distinct())
+    touches, facts = touches_and_facts(project_ids, as_of)
     signed_on = {pid: fact.first_signed_on for pid, fact in facts.items()}
     weights = attribute(touches, signed_on, rule)
     for pid, shares in weights.items():
@@ -296,19 +299,24 @@ def year_return(
     force_names = {pk: name for pk, name, _ in forces}
     kind_labels = {"reception": "考察接待", "task_force": "驻外招商工作组", **dict(TripKind.choices)}
     for key, row in rows.items():
-        total.add(row.result)
-        kinds.setdefault(
-            row.kind, Row(("k", 0), kind_labels.get(row.kind, row.kind), row.kind, None)
-        ).result.add(row.result)
+        res = row.result
+        total.add(res)
+        kind_row = kinds.get(row.kind)
+        if kind_row is None:
+            kind_row = kinds[row.kind] = Row(("k", 0), kind_labels.get(row.kind, row.kind), row.kind, None)
+        kind_row.result.add(res)
         cid = cluster_of.get(key)
-        clusters.setdefault(
-            cid, Row(("c", cid or 0), cluster_names.get(cid, "未分类") if cid else "未分类", "cluster", None)
-        ).result.add(row.result)
+        cluster_row = clusters.get(cid)
+        if cluster_row is None:
+            label = cluster_names.get(cid, "未分类") if cid else "未分类"
+            cluster_row = clusters[cid] = Row(("c", cid or 0), label, "cluster", None)
+        cluster_row.result.add(res)
         tf = force_of.get(key)
         if tf is not None and tf in force_names:
-            task_forces.setdefault(tf, Row(("f", tf), force_names[tf], "task_force", None)).result.add(
-                row.result
-            )
+            tf_row = task_forces.get(tf)
+            if tf_row is None:
+                tf_row = task_forces[tf] = Row(("f", tf), force_names[tf], "task_force", None)
+            tf_row.result.add(res)
     kind_order = ["reception", *TripKind.values, "task_force"]
     # by funds, signings, leads (descending), then date and key: two stable sorts, no Decimal negation
     ordered = sorted(rows.values(), key=lambda r: (r.date or start, r.key))
