@@ -271,3 +271,45 @@ def test_api_report_and_evidence(rnd: Round, evaluator: Any, api_client: Any) ->
         reverse("api:evaluation-value-evidence", args=[v.pk]), {"file": wrong}, format="multipart"
     )
     assert bad.status_code == 400
+
+
+def test_round_create_page_freezes_the_system(office: Any, system: IndicatorSystem) -> None:
+    units = urumqi_units()
+    r = login(office).post(
+        reverse("evaluation:round_create"),
+        {
+            "name": "2026年评价",
+            "year": 2026,
+            "system": system.pk,
+            "units": [u.pk for u in units],
+            "starts_on": "2026-09-01",
+            "ends_on": "2026-12-31",
+        },
+    )
+    rnd = Round.objects.get(name="2026年评价")
+    assert r.status_code == 302 and r["Location"] == reverse("evaluation:round", args=[rnd.pk])
+    assert rnd.units.count() == 11 and rnd.owner_unit.name == "乌鲁木齐市"
+    system.refresh_from_db()
+    assert system.frozen
+    page = login(office).get(reverse("evaluation:round", args=[rnd.pk])).content.decode()
+    assert page.count("<tr data-unit=") == 11
+
+
+def test_every_endpoint_is_in_the_openapi_schema() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for path in (
+        "/api/v1/evaluation/systems/",
+        "/api/v1/evaluation/systems/{id}/export/",
+        "/api/v1/evaluation/systems/import/",
+        "/api/v1/evaluation/rounds/{id}/scores/",
+        "/api/v1/evaluation/rounds/{id}/report/",
+        "/api/v1/evaluation/rounds/{id}/fill/",
+        "/api/v1/evaluation/values/{id}/",
+        "/api/v1/evaluation/values/{id}/transition/",
+        "/api/v1/evaluation/values/{id}/override/",
+        "/api/v1/evaluation/values/{id}/evidence/",
+    ):
+        assert path in paths, path
+    assert "409" in paths["/api/v1/evaluation/values/{id}/"]["patch"]["responses"]
