@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from bench import harness
 
@@ -97,7 +98,7 @@ def build() -> tuple[int, int]:
 
 def main() -> int:
     os.environ.setdefault("QINQING_DEMO", "1")
-    print("loadavg before:", open("/proc/loadavg").read().strip(), flush=True)
+    print("loadavg before:", Path("/proc/loadavg").read_text().strip(), flush=True)
     harness.recreate_database(DB)
     harness.setup_django(DB)
     started = time.perf_counter()
@@ -117,7 +118,7 @@ def main() -> int:
     rng = random.Random(7)
     ids = list(Value.objects.filter(round=rnd).values_list("pk", flat=True))
     use_case, alone = [], []
-    for i in range(40):
+    for _ in range(40):
         v = Value.objects.get(pk=rng.choice(ids))
         t0 = time.perf_counter()
         services.override_value(
@@ -172,7 +173,7 @@ def main() -> int:
         f"30 unit reports (PDF, radar + bars + 250-row detail table): {total:.1f} s in all, "
         f"{total / 30 * 1000:.0f} ms each, {statistics.mean(sizes) / 1024:.0f} KiB each"
     )
-    print("loadavg after:", open("/proc/loadavg").read().strip())
+    print("loadavg after:", Path("/proc/loadavg").read_text().strip())
     ranking = [f for f in figures if f.name.startswith("ranking")]
     ok = (
         harness.percentile(use_case, 95) <= TARGETS["rescore_ms"]
