@@ -18,7 +18,15 @@ from qinqing.core.metrics import Period, compute
 from qinqing.demands.models import Outbox
 from qinqing.investment.models import Project, Stage
 from qinqing.portal import inquiries, jobs, publications, services, snapshot
-from qinqing.portal.models import ContentKind, ContentStatus, Inquiry, InquiryStatus, JobStatus, PublicItem
+from qinqing.portal.models import (
+    ContentKind,
+    ContentStatus,
+    Entry,
+    Inquiry,
+    InquiryStatus,
+    JobStatus,
+    PublicItem,
+)
 from tests.factories import unit
 from tests.portal.conftest import make_project
 
@@ -248,3 +256,94 @@ def test_staff_pages(
     assert "江苏某新材料有限公司" not in client.get("/portal/staff/inquiries/").content.decode()
     assert client.get("/portal/staff/content/").status_code == 200
     assert client.get(f"/portal/staff/content/{site['policy'].pk}/").status_code == 200
+
+
+def test_staff_form_builds_policy_rules_and_review_page_publishes(editor: Any, reviewer: Any) -> None:
+    client = Client()
+    client.force_login(editor)
+    response = client.post(
+        "/portal/staff/content/new/policy/",
+        {
+            "title": "用电支持政策",
+            "summary": "对工业项目给予电价支持",
+            "body": "正文",
+            "ordering": 0,
+            "issuer": "市发改委",
+            "doc_number": "乌发改〔2026〕1号",
+            "valid_from": "2026-01-01",
+            "valid_to": "2099-12-31",
+            "policy_types": ["power"],
+            "industries": "C, 44",
+            "min_investment_wan": "3000",
+            "min_jobs": "50",
+            "project_types": ["new", "expansion"],
+            "checks": "须签订入园协议\n须按期开工",
+        },
+    )
+    entry = Entry.objects.get(title="用电支持政策")
+    assert response.status_code == 302
+    assert entry.data["rules"] == [
+        {"field": "industry", "op": "in", "value": ["C", "44"]},
+        {"field": "investment_wan", "op": ">=", "value": "3000"},
+        {"field": "jobs", "op": ">=", "value": "50"},
+        {"field": "project_type", "op": "in", "value": ["new", "expansion"]},
+    ]
+    assert entry.data["checks"] == ["须签订入园协议", "须按期开工"]
+    bad = client.post("/portal/staff/content/new/policy/", {"title": "x", "ordering": 0, "industries": "ZZ"})
+    assert "行业代码 ZZ 不是 GB/T 4754 的门类或大类" in bad.content.decode()
+    client.post(f"/portal/staff/content/{entry.pk}/submit/", {"version": entry.version})
+    client.force_login(reviewer)
+    client.post(f"/portal/staff/content/{entry.pk}/approve/", {"version": entry.version + 1})
+    entry.refresh_from_db()
+    assert entry.status == ContentStatus.PUBLISHED
+    hits = Client().get("/api/public/v1/policies/?q=用电").json()["results"]
+    assert [h["title"] for h in hits] == ["用电支持政策"]
+
+
+def test_staff_schema_tags_public_endpoints(site: dict[str, Any], reviewer: Any) -> None:
+    client = Client()
+    client.force_login(reviewer)
+    doc = client.get("/api/schema/?format=json")
+    assert doc.status_code == 200
+    import json
+
+    paths = json.loads(doc.content)["paths"]
+    public_ops = [op for p, ops in paths.items() if p.startswith("/api/public/") for op in ops.values()]
+    assert public_ops and all(op["tags"] == ["public"] for op in public_ops)
+    assert "/api/v1/portal/figures/" in paths
+
+
+def test_image_upload_is_resized_and_served_long_cached(editor: Any, settings: Any, tmp_path: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    from qinqing.portal import images
+
+    settings.MEDIA_ROOT = tmp_path
+    buf = io.BytesIO()
+    PILImage.new("RGB", (2000, 1000), (30, 90, 160)).save(buf, "PNG")
+    row = images.add_image(editor, SimpleUploadedFile("park.png", buf.getvalue(), "image/png"), alt="园区")
+    assert sorted(row.sizes, key=int) == ["320", "640", "1280"]
+    with PILImage.open(images.folder() / row.sizes["640"]) as small:
+        assert small.size == (640, 320)
+    response = Client().get(f"/portal/images/{row.sizes['320']}")
+    assert response.status_code == 200 and response["Cache-Control"] == "public, max-age=31536000, immutable"
+    with pytest.raises(ValidationError, match="无法识别"):
+        images.add_image(editor, SimpleUploadedFile("x.png", b"not an image", "image/png"))
+    assert Client().get("/portal/images/..%2Fsecret.jpg").status_code == 404
+
+
+def test_content_list_query_count(editor: Any, reviewer: Any, django_assert_num_queries: Any) -> None:
+    for i in range(5):
+        services.create_entry(editor, ContentKind.NEWS, {"title": f"新闻{i}"})
+    client = Client()
+    client.force_login(editor)
+    client.get("/portal/staff/content/")
+    # session, user, roles, unit and its scope root; the count; the rows with their unit — for any number of rows
+    with django_assert_num_queries(7):
+        page = client.get("/portal/staff/content/")
+    assert page.content.decode().count("新闻") >= 5
+    for i in range(5, 25):
+        services.create_entry(editor, ContentKind.NEWS, {"title": f"新闻{i}"})
+    with django_assert_num_queries(7):
+        client.get("/portal/staff/content/")

@@ -199,7 +199,7 @@ def submit_inquiry(
     deadline = compute_deadline(now, cfg.answer_days, cfg.warn_share)
     try:
         inquiry = Inquiry.objects.create(
-            number=f"DJ{timezone.localtime(now):%Y%m%d}{secrets.token_hex(3).upper()}",
+            number=f"DJ{timezone.localtime(now):%Y%m%d}-{secrets.token_hex(5).upper()}",
             token=secrets.token_urlsafe(32),
             project_id=project_id,
             project_name=project_name,

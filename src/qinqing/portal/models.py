@@ -251,6 +251,11 @@ class PortalSettings(models.Model):
 
     site_name = models.CharField("门户名称", max_length=60, default="乌鲁木齐招商")
     site_name_en = models.CharField("门户名称（英文）", max_length=60, default="Invest in Urumqi")
+    base_url = models.URLField(
+        "门户对外地址",
+        blank=True,
+        help_text="如 https://invest.urumqi.gov.cn（印刷品二维码指向此地址下的 /portal/）",
+    )
     default_unit = models.ForeignKey(
         "orgs.Unit",
         verbose_name="综合咨询受理单位",
@@ -317,7 +322,7 @@ class InquiryQuerySet(ScopedQuerySet["Inquiry"]):
 
 
 class Inquiry(models.Model):
-    number = models.CharField("编号", max_length=20, unique=True)
+    number = models.CharField("编号", max_length=24, unique=True)
     token = models.CharField("查询令牌", max_length=64, unique=True, editable=False)
     project = models.ForeignKey(
         "investment.Project",
@@ -328,7 +333,10 @@ class Inquiry(models.Model):
         related_name="+",
     )
     project_name = models.CharField("意向项目名称", max_length=200, blank=True)
-    unit = models.ForeignKey("orgs.Unit", verbose_name="受理单位", on_delete=models.PROTECT, related_name="+")
+    # no index of its own: (unit, status, due_at) below serves the unit filter
+    unit = models.ForeignKey(
+        "orgs.Unit", verbose_name="受理单位", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     company = models.CharField("单位名称", max_length=100)
     contact = models.CharField("联系人", max_length=30)
     phone = models.CharField("手机号", max_length=11)
@@ -373,7 +381,6 @@ class Inquiry(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["status", "warn_at"]),
             models.Index(fields=["created_at"]),
-            models.Index(fields=["phone", "created_at"]),
         ]
 
     def __str__(self) -> str:

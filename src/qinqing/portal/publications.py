@@ -31,7 +31,12 @@ Progress = Callable[[int], None]
 
 
 def portal_url(path: str) -> str:
-    origin = getattr(settings, "PORTAL_BASE_URL", "") or "https://invest.example.gov.cn"
+    """An absolute portal address for print (QR codes): PortalSettings.base_url, else settings.PORTAL_BASE_URL."""
+    origin = (
+        PortalSettings.current().base_url
+        or getattr(settings, "PORTAL_BASE_URL", "")
+        or "http://localhost:8000"
+    )
     return f"{origin.rstrip('/')}/portal/{path}"
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -292,11 +291,6 @@ def project(request: HttpRequest, pk: int, lang: str = "zh") -> HttpResponse:
     row = _project_view(_entry("project", pk), lang)
     context = ctx(request, lang, "project", project=row, qr_url=f"{_base(lang)}projects/{pk}/qr.svg")
     return render(request, "portal/public/project.html", context)
-
-
-def absolute_project_url(pk: int, lang: str = "zh") -> str:
-    origin = getattr(settings, "PORTAL_BASE_URL", "") or ""
-    return f"{origin.rstrip('/')}{_base(lang)}projects/{pk}/?src=qr"
 
 
 def qr_svg(url: str) -> bytes:
