@@ -290,3 +290,27 @@ def test_settings_page_saves_plan_and_standards(prefecture: Any, officer: Any, c
     )
     assert "开支标准由州（市）级及以上单位设置" in resp.content.decode()
     assert YearStandard.objects.get(year=2026).reception_meal_yuan == Decimal("160")
+
+
+def test_return_page_queries_do_not_grow_with_rows(officer: Any, clock: dt.date) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.scoping.registry import _inv_project
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client_for(officer).get(reverse("promotion:return") + "?year=2026").status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            r = builders.reception(unit("昌吉市"), dt.date(2026, 3, 1 + i))
+            builders.touch(unit("昌吉市"), _inv_project(unit("昌吉市"), None), reception=r)
+            builders.trip(unit("昌吉市"), dt.date(2026, 4, 1 + i))
+
+    add(2)
+    count()  # the first request creates the settings rows
+    few = count()
+    add(6)
+    assert count() == few

@@ -21,6 +21,7 @@ from qinqing.investment.models import Project
 from qinqing.orgs.models import Unit
 from qinqing.promotion import forms, queries, returns, services
 from qinqing.promotion.models import (
+    Attribution,
     NextStep,
     PromotionSettings,
     Reception,
@@ -203,6 +204,7 @@ def _source_context(request: HttpRequest, source: Any) -> dict[str, Any]:
         "can_lead": user.can("promotion.change") and user.can("investment.change"),
         "visiting_firms": firms,
         "today": timezone.localdate(),
+        "attribution_label": PromotionSettings.current().get_attribution_display(),
     }
 
 
@@ -609,9 +611,7 @@ def return_page(request: HttpRequest) -> HttpResponse:
             "data": data,
             "page_obj": page,
             "querystring_no_page": params.urlencode(),
-            "attribution_label": dict(PromotionSettings._meta.get_field("attribution").choices or []).get(
-                data.attribution
-            ),
+            "attribution_label": Attribution(data.attribution).label,
         },
     )
 
