@@ -313,3 +313,22 @@ def test_every_endpoint_is_in_the_openapi_schema() -> None:
     ):
         assert path in paths, path
     assert "409" in paths["/api/v1/evaluation/values/{id}/"]["patch"]["responses"]
+
+
+@pytest.mark.parametrize("page", ["round", "entry_unit", "entry_row", "review", "scorecard"])
+def test_pages_run_a_fixed_number_of_queries(
+    scored: Round, office: Any, page: str, django_assert_max_num_queries: Any
+) -> None:
+    unit = urumqi_units()[0]
+    leaf = scored.system.nodes.get(code="T.B.S")
+    urls = {
+        "round": reverse("evaluation:round", args=[scored.pk]),
+        "entry_unit": reverse("evaluation:entry", args=[scored.pk]) + f"?unit={unit.pk}",
+        "entry_row": reverse("evaluation:entry", args=[scored.pk]) + f"?indicator={leaf.pk}",
+        "review": reverse("evaluation:review", args=[scored.pk]),
+        "scorecard": reverse("evaluation:scorecard", args=[scored.pk, unit.pk]),
+    }
+    c = login(office)
+    c.get(urls[page])
+    with django_assert_max_num_queries(16):
+        assert c.get(urls[page]).status_code == 200

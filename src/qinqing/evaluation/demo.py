@@ -84,7 +84,7 @@ def _round(office: User, system: IndicatorSystem, name: str, evaluator: User, rn
     for i, unit in enumerate(units):
         skill = rng.uniform(0.3, 0.9)
         rows = list(Value.objects.filter(round=rnd, unit=unit).select_related("indicator"))
-        entries = []
+        entries: list[services.Entry] = []
         for v in rows:
             if v.value is not None or v.indicator.source != "entered":
                 continue  # live leaves keep the platform's figure, or stay missing with the reason
