@@ -56,7 +56,7 @@ class StaffOrOrg(BasePermission):
 
 
 # --- serializers ----------------------------------------------------------------------------------------
-class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
+class ChambersOrganisationSerializer(serializers.ModelSerializer[Organisation]):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
@@ -74,7 +74,7 @@ class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
         read_only_fields = fields
 
 
-class ApplicationSerializer(serializers.ModelSerializer[Application]):
+class ChambersApplicationSerializer(serializers.ModelSerializer[Application]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -107,39 +107,39 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
         ]
 
 
-class ApplicationCreateSerializer(serializers.Serializer[Any]):
+class ChambersApplicationCreateSerializer(serializers.Serializer[Any]):
     organisation = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=rules.AppKind.choices)
     proposed = serializers.DictField(required=False, help_text="变更事项：字段 → 新值")
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
-class VersionSerializer(serializers.Serializer[Any]):
+class ChambersVersionSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField()
 
 
-class ApproveSerializer(VersionSerializer):
+class ChambersApproveSerializer(ChambersVersionSerializer):
     comment = serializers.CharField(required=False, allow_blank=True)
     registration_number = serializers.CharField(required=False, allow_blank=True)
 
 
-class ReturnSerializer(VersionSerializer):
+class ChambersReturnSerializer(ChambersVersionSerializer):
     comments = serializers.DictField(
         child=serializers.CharField(), required=False, help_text="材料项目 → 补正意见"
     )
     general = serializers.CharField(required=False, allow_blank=True)
 
 
-class ReasonSerializer(VersionSerializer):
+class ChambersReasonSerializer(ChambersVersionSerializer):
     reason = serializers.CharField()
 
 
-class MaterialUploadSerializer(serializers.Serializer[Any]):
+class ChambersMaterialUploadSerializer(serializers.Serializer[Any]):
     item = serializers.CharField()
     file = serializers.FileField()
 
 
-class CertificateSerializer(serializers.ModelSerializer[Certificate]):
+class ChambersCertificateSerializer(serializers.ModelSerializer[Certificate]):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     reprints = serializers.IntegerField(read_only=True)
 
@@ -152,7 +152,7 @@ class CertificateSerializer(serializers.ModelSerializer[Certificate]):
         read_only_fields = fields
 
 
-class CampaignSerializer(serializers.ModelSerializer[Campaign]):
+class ChambersCampaignSerializer(serializers.ModelSerializer[Campaign]):
     area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:
@@ -162,7 +162,7 @@ class CampaignSerializer(serializers.ModelSerializer[Campaign]):
         extra_kwargs = {"deadline": {"required": False}}
 
 
-class ProgressSerializer(serializers.Serializer[Any]):
+class ChambersProgressSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField()
     not_started = serializers.IntegerField()
     submitted = serializers.IntegerField()
@@ -176,19 +176,19 @@ class ProgressSerializer(serializers.Serializer[Any]):
     rectified = serializers.IntegerField()
 
 
-class BulkSerializer(serializers.Serializer[Any]):
+class ChambersBulkSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=[("remind", "催报"), ("conclude", "批量结论")])
     reports = serializers.ListField(child=serializers.IntegerField(), required=False)
     conclusion = serializers.ChoiceField(choices=rules.Conclusion.choices, required=False)
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
-class BulkResultSerializer(serializers.Serializer[Any]):
+class ChambersBulkResultSerializer(serializers.Serializer[Any]):
     done = serializers.IntegerField()
     skipped = serializers.ListField(child=serializers.CharField())
 
 
-class ReportSerializer(serializers.ModelSerializer[AnnualReport]):
+class ChambersReportSerializer(serializers.ModelSerializer[AnnualReport]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     year = serializers.IntegerField(source="campaign.year", read_only=True)
     deadline = serializers.DateField(source="campaign.deadline", read_only=True)
@@ -205,7 +205,7 @@ class ReportSerializer(serializers.ModelSerializer[AnnualReport]):
         read_only_fields = fields
 
 
-class ReportSaveSerializer(VersionSerializer):
+class ChambersReportSaveSerializer(ChambersVersionSerializer):
     sections = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     income_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     expense_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
@@ -215,21 +215,21 @@ class ReportSaveSerializer(VersionSerializer):
     declared = serializers.BooleanField(required=False)
 
 
-class ConcludeSerializer(VersionSerializer):
+class ChambersConcludeSerializer(ChambersVersionSerializer):
     conclusion = serializers.ChoiceField(choices=rules.Conclusion.choices)
     comment = serializers.CharField(required=False, allow_blank=True)
     rectification_due = serializers.DateField(required=False, allow_null=True)
 
 
-class CommentSerializer(VersionSerializer):
+class ChambersCommentSerializer(ChambersVersionSerializer):
     comment = serializers.CharField()
 
 
-class RectifySerializer(VersionSerializer):
+class ChambersRectifySerializer(ChambersVersionSerializer):
     text = serializers.CharField()
 
 
-class VerificationSerializer(serializers.Serializer[Any]):
+class ChambersVerificationSerializer(serializers.Serializer[Any]):
     serial = serializers.CharField()
     organisation = serializers.CharField()
     kind = serializers.CharField()
@@ -239,7 +239,7 @@ class VerificationSerializer(serializers.Serializer[Any]):
     ended_on = serializers.DateField(allow_null=True)
 
 
-class TargetRowSerializer(serializers.Serializer[Any]):
+class ChambersTargetRowSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     actual = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
@@ -249,14 +249,14 @@ class TargetRowSerializer(serializers.Serializer[Any]):
     unit = serializers.CharField()
 
 
-class FiguresSerializer(serializers.Serializer[Any]):
+class ChambersFiguresSerializer(serializers.Serializer[Any]):
     year = serializers.IntegerField()
     unit = serializers.CharField()
     monthly = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()))
     totals = serializers.DictField(child=serializers.IntegerField())
     ontime_rate = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     error_rate = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
-    rows = TargetRowSerializer(many=True)
+    rows = ChambersTargetRowSerializer(many=True)
 
 
 def _data(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
@@ -267,12 +267,12 @@ def _data(serializer_class: type[serializers.Serializer[Any]], request: Request)
 
 # --- viewsets -------------------------------------------------------------------------------------------
 @extend_schema_view(
-    list=extend_schema(responses={200: OrganisationSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: OrganisationSerializer, **ERRORS}),
+    list=extend_schema(responses={200: ChambersOrganisationSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: ChambersOrganisationSerializer, **ERRORS}),
 )
 @extend_schema(tags=["chambers"])
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
-    serializer_class = OrganisationSerializer
+    serializer_class = ChambersOrganisationSerializer
     permission_classes = [StaffOrOrg]
     filterset_class = OrganisationFilter
 
@@ -283,10 +283,12 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
             .order_by("kind", "name", "pk")
         )
 
-    @extend_schema(request=ReasonSerializer, responses={200: OrganisationSerializer, **ERRORS})
+    @extend_schema(
+        request=ChambersReasonSerializer, responses={200: ChambersOrganisationSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
-        data = _data(ReasonSerializer, request)
+        data = _data(ChambersReasonSerializer, request)
         org = _call(
             services.revoke,
             request.user,
@@ -294,16 +296,16 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
             reason=data["reason"],
             expected_version=data["version"],
         )
-        return Response(OrganisationSerializer(org).data)
+        return Response(ChambersOrganisationSerializer(org).data)
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ApplicationSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: ApplicationSerializer, **ERRORS}),
+    list=extend_schema(responses={200: ChambersApplicationSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: ChambersApplicationSerializer, **ERRORS}),
 )
 @extend_schema(tags=["chambers"])
 class ApplicationViewSet(viewsets.ReadOnlyModelViewSet[Application]):
-    serializer_class = ApplicationSerializer
+    serializer_class = ChambersApplicationSerializer
     permission_classes = [StaffOrOrg]
     filterset_class = ApplicationFilter
 
@@ -318,39 +320,47 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet[Application]):
     def _out(self, app: Application, code: int = 200) -> Response:
         fresh = self.get_queryset().get(pk=app.pk)
         queries.with_lights([fresh])
-        return Response(ApplicationSerializer(fresh).data, status=code)
+        return Response(ChambersApplicationSerializer(fresh).data, status=code)
 
-    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=ChambersApplicationCreateSerializer, responses={201: ChambersApplicationSerializer, **ERRORS}
+    )
     def create(self, request: Request) -> Response:
-        data = _data(ApplicationCreateSerializer, request)
+        data = _data(ChambersApplicationCreateSerializer, request)
         org = get_object_or_404(Organisation.objects.visible_to(request.user), pk=data["organisation"])
         app = services.start_application(
             request.user, org, data["kind"], proposed=data.get("proposed"), reason=data.get("reason", "")
         )
         return self._out(app, 201)
 
-    @extend_schema(request=MaterialUploadSerializer, responses={200: ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=ChambersMaterialUploadSerializer, responses={200: ChambersApplicationSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def materials(self, request: Request, pk: str) -> Response:
-        data = _data(MaterialUploadSerializer, request)
+        data = _data(ChambersMaterialUploadSerializer, request)
         app = self.get_object()
         services.upload_material(request.user, app, item=data["item"], file=data["file"])
         return self._out(app)
 
-    @extend_schema(request=VersionSerializer, responses={200: ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=ChambersVersionSerializer, responses={200: ChambersApplicationSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def submit(self, request: Request, pk: str) -> Response:
-        data = _data(VersionSerializer, request)
+        data = _data(ChambersVersionSerializer, request)
         return self._out(
             _call(
                 services.submit_application, request.user, self.get_object(), expected_version=data["version"]
             )
         )
 
-    @extend_schema(request=VersionSerializer, responses={200: ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=ChambersVersionSerializer, responses={200: ChambersApplicationSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def withdraw(self, request: Request, pk: str) -> Response:
-        data = _data(VersionSerializer, request)
+        data = _data(ChambersVersionSerializer, request)
         return self._out(
             _call(
                 services.withdraw_application,
@@ -360,10 +370,12 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet[Application]):
             )
         )
 
-    @extend_schema(request=ApproveSerializer, responses={200: ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=ChambersApproveSerializer, responses={200: ChambersApplicationSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def approve(self, request: Request, pk: str) -> Response:
-        data = _data(ApproveSerializer, request)
+        data = _data(ChambersApproveSerializer, request)
         app = _call(
             services.approve_application,
             request.user,
@@ -374,10 +386,10 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet[Application]):
         )
         return self._out(app)
 
-    @extend_schema(request=ReturnSerializer, responses={200: ApplicationSerializer, **ERRORS})
+    @extend_schema(request=ChambersReturnSerializer, responses={200: ChambersApplicationSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="return", parser_classes=[JSONParser])
     def return_(self, request: Request, pk: str) -> Response:
-        data = _data(ReturnSerializer, request)
+        data = _data(ChambersReturnSerializer, request)
         app = _call(
             services.return_application,
             request.user,
@@ -388,10 +400,10 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet[Application]):
         )
         return self._out(app)
 
-    @extend_schema(request=ReasonSerializer, responses={200: ApplicationSerializer, **ERRORS})
+    @extend_schema(request=ChambersReasonSerializer, responses={200: ChambersApplicationSerializer, **ERRORS})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def refuse(self, request: Request, pk: str) -> Response:
-        data = _data(ReasonSerializer, request)
+        data = _data(ChambersReasonSerializer, request)
         return self._out(
             _call(
                 services.refuse_application,
@@ -404,12 +416,12 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet[Application]):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: CertificateSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: CertificateSerializer, **ERRORS}),
+    list=extend_schema(responses={200: ChambersCertificateSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: ChambersCertificateSerializer, **ERRORS}),
 )
 @extend_schema(tags=["chambers"])
 class CertificateViewSet(viewsets.ReadOnlyModelViewSet[Certificate]):
-    serializer_class = CertificateSerializer
+    serializer_class = ChambersCertificateSerializer
     permission_classes = [StaffOrOrg]
     filterset_class = CertificateFilter
 
@@ -418,36 +430,36 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet[Certificate]):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: CampaignSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: CampaignSerializer, **ERRORS}),
+    list=extend_schema(responses={200: ChambersCampaignSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: ChambersCampaignSerializer, **ERRORS}),
 )
 @extend_schema(tags=["chambers"])
 class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Campaign]):
-    serializer_class = CampaignSerializer
+    serializer_class = ChambersCampaignSerializer
     permission_classes = [HasCapability("chambers.view")]
 
     def get_queryset(self) -> QuerySet[Campaign]:
         return Campaign.objects.visible_to(self.request.user).select_related("area").order_by("-year", "pk")
 
-    @extend_schema(request=CampaignSerializer, responses={201: CampaignSerializer, **ERRORS})
+    @extend_schema(request=ChambersCampaignSerializer, responses={201: ChambersCampaignSerializer, **ERRORS})
     def create(self, request: Request) -> Response:
-        s = CampaignSerializer(data=request.data)
+        s = ChambersCampaignSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
         campaign = inspections.open_campaign(
             request.user, area=d["area"], year=d["year"], deadline=d.get("deadline")
         )
-        return Response(CampaignSerializer(campaign).data, status=201)
+        return Response(ChambersCampaignSerializer(campaign).data, status=201)
 
-    @extend_schema(responses={200: ProgressSerializer, **ERRORS})
+    @extend_schema(responses={200: ChambersProgressSerializer, **ERRORS})
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str) -> Response:
         return Response(queries.progress(self.get_object(), request.user))
 
-    @extend_schema(request=BulkSerializer, responses={200: BulkResultSerializer, **ERRORS})
+    @extend_schema(request=ChambersBulkSerializer, responses={200: ChambersBulkResultSerializer, **ERRORS})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def bulk(self, request: Request, pk: str) -> Response:
-        data = _data(BulkSerializer, request)
+        data = _data(ChambersBulkSerializer, request)
         campaign = self.get_object()
         if data["action"] == "remind":
             n = inspections.remind(request.user, campaign, data.get("reports") or None)
@@ -464,12 +476,12 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Cam
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ReportSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: ReportSerializer, **ERRORS}),
+    list=extend_schema(responses={200: ChambersReportSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: ChambersReportSerializer, **ERRORS}),
 )
 @extend_schema(tags=["chambers"])
 class ReportViewSet(viewsets.ReadOnlyModelViewSet[AnnualReport]):
-    serializer_class = ReportSerializer
+    serializer_class = ChambersReportSerializer
     permission_classes = [StaffOrOrg]
     filterset_class = ReportFilter
 
@@ -481,32 +493,32 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet[AnnualReport]):
         )
 
     def _out(self, report: AnnualReport) -> Response:
-        return Response(ReportSerializer(self.get_queryset().get(pk=report.pk)).data)
+        return Response(ChambersReportSerializer(self.get_queryset().get(pk=report.pk)).data)
 
-    @extend_schema(request=ReportSaveSerializer, responses={200: ReportSerializer, **ERRORS})
+    @extend_schema(request=ChambersReportSaveSerializer, responses={200: ChambersReportSerializer, **ERRORS})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def save(self, request: Request, pk: str) -> Response:
-        data = _data(ReportSaveSerializer, request)
+        data = _data(ChambersReportSaveSerializer, request)
         version = data.pop("version")
         values = {**data.pop("sections", {}), **data}
         return self._out(
             _call(inspections.save_report, request.user, self.get_object(), values, expected_version=version)
         )
 
-    @extend_schema(request=VersionSerializer, responses={200: ReportSerializer, **ERRORS})
+    @extend_schema(request=ChambersVersionSerializer, responses={200: ChambersReportSerializer, **ERRORS})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def submit(self, request: Request, pk: str) -> Response:
-        data = _data(VersionSerializer, request)
+        data = _data(ChambersVersionSerializer, request)
         return self._out(
             _call(
                 inspections.submit_report, request.user, self.get_object(), expected_version=data["version"]
             )
         )
 
-    @extend_schema(request=CommentSerializer, responses={200: ReportSerializer, **ERRORS})
+    @extend_schema(request=ChambersCommentSerializer, responses={200: ChambersReportSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="return", parser_classes=[JSONParser])
     def return_(self, request: Request, pk: str) -> Response:
-        data = _data(CommentSerializer, request)
+        data = _data(ChambersCommentSerializer, request)
         return self._out(
             _call(
                 inspections.return_report,
@@ -517,10 +529,10 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet[AnnualReport]):
             )
         )
 
-    @extend_schema(request=ConcludeSerializer, responses={200: ReportSerializer, **ERRORS})
+    @extend_schema(request=ChambersConcludeSerializer, responses={200: ChambersReportSerializer, **ERRORS})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def conclude(self, request: Request, pk: str) -> Response:
-        data = _data(ConcludeSerializer, request)
+        data = _data(ChambersConcludeSerializer, request)
         report = _call(
             inspections.conclude,
             request.user,
@@ -532,10 +544,10 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet[AnnualReport]):
         )
         return self._out(report)
 
-    @extend_schema(request=RectifySerializer, responses={200: ReportSerializer, **ERRORS})
+    @extend_schema(request=ChambersRectifySerializer, responses={200: ChambersReportSerializer, **ERRORS})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def rectify(self, request: Request, pk: str) -> Response:
-        data = _data(RectifySerializer, request)
+        data = _data(ChambersRectifySerializer, request)
         return self._out(
             _call(
                 inspections.submit_rectification,
@@ -553,7 +565,7 @@ class FiguresView(APIView):
     @extend_schema(
         tags=["chambers"],
         parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="年度（默认今年）")],
-        responses={200: FiguresSerializer, **ERRORS},
+        responses={200: ChambersFiguresSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         require(request.user, "chambers.view")
@@ -586,7 +598,7 @@ class VerifyView(APIView):
         tags=["chambers"],
         auth=[],
         responses={
-            200: VerificationSerializer,
+            200: ChambersVerificationSerializer,
             404: OpenApiResponse(ErrorSerializer, description="无此证书"),
             429: OpenApiResponse(ErrorSerializer, description="请求过于频繁"),
         },

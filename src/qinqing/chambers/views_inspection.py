@@ -77,8 +77,11 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     day = timezone.localdate()
     bucket, q = request.GET.get("bucket", ""), request.GET.get("q", "").strip()
     rows = queries.campaign_rows(campaign, request.user, bucket=bucket, q=q, day=day)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = queries.progress(campaign, request.user, day)
+    paginator = Paginator(rows, PAGE_SIZE)
+    if not q:  # the progress counts already hold the number of rows: no second COUNT
+        paginator.count = counts[bucket] if bucket in queries.PROGRESS_BUCKETS else counts["total"]  # type: ignore[misc]
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
         "counts": counts,
