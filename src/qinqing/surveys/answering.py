@@ -85,10 +85,12 @@ def open_draft(
     *,
     invitation: Invitation | None = None,
     stratum: str = "",
+    token_checked: bool = False,
 ) -> Draft:
-    """The device's draft (by its id from the cookie) or a new one."""
+    """The device's draft (by its id from the cookie) or a new one (TOKEN_CHECKED: the caller has just
+    seen that the invitation's token is unused)."""
     _check_open(survey)
-    if invitation is not None and token_used(invitation):
+    if invitation is not None and not token_checked and token_used(invitation):
         raise AnswerError("used", "此邀请已提交过答卷，感谢您的参与")
     if draft_id:
         found = (

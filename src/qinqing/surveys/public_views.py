@@ -136,7 +136,15 @@ def _answer(
         if not decision.allowed:
             return ratelimit.too_many(decision, request)
     try:
-        draft = answering.open_draft(survey, unit_id, mode, draft_id, invitation=invitation, stratum=stratum)
+        draft = answering.open_draft(
+            survey,
+            unit_id,
+            mode,
+            draft_id,
+            invitation=invitation,
+            stratum=stratum,
+            token_checked=invitation is not None,
+        )
     except AnswerError as exc:
         return _message(request, "无法作答", exc.message, status=403 if exc.code != "used" else 200)
     definition = answering.definition_of(survey.questionnaire)

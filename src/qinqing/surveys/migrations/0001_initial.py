@@ -8,243 +8,515 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enterprises', '0002_contact_one_primary'),
-        ('orgs', '0001_initial'),
+        ("enterprises", "0002_contact_one_primary"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stratum', models.CharField(blank=True, max_length=60)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('channel', models.CharField(default='sms', max_length=10, verbose_name='渠道')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='联系方式')),
-                ('sent', models.BooleanField(default=False)),
-                ('reminders', models.PositiveSmallIntegerField(default=0)),
-                ('opened', models.BooleanField(default=False)),
-                ('opted_out', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.enterprise')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stratum", models.CharField(blank=True, max_length=60)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("channel", models.CharField(default="sms", max_length=10, verbose_name="渠道")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="联系方式")),
+                ("sent", models.BooleanField(default=False)),
+                ("reminders", models.PositiveSmallIntegerField(default=0)),
+                ("opened", models.BooleanField(default=False)),
+                ("opted_out", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.unit"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='TokenUse',
+            name="TokenUse",
             fields=[
-                ('invitation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='surveys.invitation')),
+                (
+                    "invitation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="surveys.invitation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LibraryQuestion',
+            name="LibraryQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='名称')),
-                ('question', models.JSONField(verbose_name='题目')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='所属单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="名称")),
+                ("question", models.JSONField(verbose_name="题目")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="所属单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '题库题目',
-                'verbose_name_plural': '题库',
-                'ordering': ['title'],
+                "verbose_name": "题库题目",
+                "verbose_name_plural": "题库",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Questionnaire',
+            name="Questionnaire",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('family', models.UUIDField(db_index=True, default=uuid.uuid4, verbose_name='问卷系列')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
-                ('title', models.CharField(max_length=200, verbose_name='问卷名称')),
-                ('definition', models.JSONField(default=dict, verbose_name='问卷定义')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('published', '已发布')], default='draft', max_length=10, verbose_name='状态')),
-                ('lock_version', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('owner_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='所属单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("family", models.UUIDField(db_index=True, default=uuid.uuid4, verbose_name="问卷系列")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版本")),
+                ("title", models.CharField(max_length=200, verbose_name="问卷名称")),
+                ("definition", models.JSONField(default=dict, verbose_name="问卷定义")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("published", "已发布")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("lock_version", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "owner_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="所属单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '问卷',
-                'verbose_name_plural': '问卷',
-                'ordering': ['-created_at'],
+                "verbose_name": "问卷",
+                "verbose_name_plural": "问卷",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='调查名称')),
-                ('starts_on', models.DateField(verbose_name='开始日期')),
-                ('ends_on', models.DateField(verbose_name='结束日期')),
-                ('audience', models.CharField(choices=[('enterprises', '企业（从企业库抽样）'), ('public', '公众')], default='enterprises', max_length=12, verbose_name='调查对象')),
-                ('anonymous', models.BooleanField(default=True, verbose_name='匿名调查')),
-                ('notice_version', models.CharField(default='v1', max_length=20, verbose_name='告知书版本')),
-                ('notice', models.TextField(blank=True, verbose_name='告知书')),
-                ('allow_invitation', models.BooleanField(default=True, verbose_name='邀请（一次性链接）')),
-                ('allow_open_link', models.BooleanField(default=False, verbose_name='公开链接/二维码')),
-                ('allow_interview', models.BooleanField(default=True, verbose_name='调查员录入')),
-                ('open_slug', models.CharField(blank=True, default='', max_length=32, unique=True)),
-                ('strata_fields', models.JSONField(blank=True, default=list, verbose_name='分析分层')),
-                ('min_cell', models.PositiveSmallIntegerField(default=5, verbose_name='最小单元格')),
-                ('status', models.CharField(choices=[('draft', '准备中'), ('open', '调查中'), ('closed', '已结束')], default='draft', max_length=10, verbose_name='状态')),
-                ('lock_version', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='组织单位')),
-                ('questionnaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to='surveys.questionnaire', verbose_name='问卷版本')),
-                ('units', models.ManyToManyField(related_name='+', to='orgs.unit', verbose_name='调查单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="调查名称")),
+                ("starts_on", models.DateField(verbose_name="开始日期")),
+                ("ends_on", models.DateField(verbose_name="结束日期")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("enterprises", "企业（从企业库抽样）"), ("public", "公众")],
+                        default="enterprises",
+                        max_length=12,
+                        verbose_name="调查对象",
+                    ),
+                ),
+                ("anonymous", models.BooleanField(default=True, verbose_name="匿名调查")),
+                ("notice_version", models.CharField(default="v1", max_length=20, verbose_name="告知书版本")),
+                ("notice", models.TextField(blank=True, verbose_name="告知书")),
+                ("allow_invitation", models.BooleanField(default=True, verbose_name="邀请（一次性链接）")),
+                ("allow_open_link", models.BooleanField(default=False, verbose_name="公开链接/二维码")),
+                ("allow_interview", models.BooleanField(default=True, verbose_name="调查员录入")),
+                ("open_slug", models.CharField(blank=True, default="", max_length=32, unique=True)),
+                ("strata_fields", models.JSONField(blank=True, default=list, verbose_name="分析分层")),
+                ("min_cell", models.PositiveSmallIntegerField(default=5, verbose_name="最小单元格")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "准备中"), ("open", "调查中"), ("closed", "已结束")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("lock_version", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="组织单位",
+                    ),
+                ),
+                (
+                    "questionnaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surveys",
+                        to="surveys.questionnaire",
+                        verbose_name="问卷版本",
+                    ),
+                ),
+                ("units", models.ManyToManyField(related_name="+", to="orgs.unit", verbose_name="调查单位")),
             ],
             options={
-                'verbose_name': '满意度调查',
-                'verbose_name_plural': '满意度调查',
-                'ordering': ['-starts_on', '-id'],
+                "verbose_name": "满意度调查",
+                "verbose_name_plural": "满意度调查",
+                "ordering": ["-starts_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SealedResponse',
+            name="SealedResponse",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ('stratum', models.CharField(blank=True, max_length=60)),
-                ('mode', models.CharField(choices=[('invitation', '邀请链接'), ('open', '公开链接'), ('qr', '二维码'), ('interview', '调查员录入')], max_length=12)),
-                ('answers', models.JSONField(default=dict)),
-                ('valid', models.BooleanField(default=True)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.survey')),
+                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ("stratum", models.CharField(blank=True, max_length=60)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "邀请链接"),
+                            ("open", "公开链接"),
+                            ("qr", "二维码"),
+                            ("interview", "调查员录入"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("answers", models.JSONField(default=dict)),
+                ("valid", models.BooleanField(default=True)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.unit"
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="surveys.survey"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SamplingRun',
+            name="SamplingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seed', models.BigIntegerField(verbose_name='随机种子')),
-                ('plan', models.JSONField(verbose_name='抽样方案')),
-                ('drawn', models.PositiveIntegerField(default=0, verbose_name='抽中数')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sampling_runs', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seed", models.BigIntegerField(verbose_name="随机种子")),
+                ("plan", models.JSONField(verbose_name="抽样方案")),
+                ("drawn", models.PositiveIntegerField(default=0, verbose_name="抽中数")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sampling_runs",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ('stratum', models.CharField(blank=True, max_length=60)),
-                ('mode', models.CharField(choices=[('invitation', '邀请链接'), ('open', '公开链接'), ('qr', '二维码'), ('interview', '调查员录入')], max_length=12)),
-                ('submitted_on', models.DateField(verbose_name='提交日期')),
-                ('answers', models.JSONField(default=dict)),
-                ('index', models.DecimalField(decimal_places=2, max_digits=6, null=True, verbose_name='满意度指数')),
-                ('satisfied', models.PositiveSmallIntegerField(default=0)),
-                ('rated', models.PositiveSmallIntegerField(default=0)),
-                ('valid', models.BooleanField(default=True)),
-                ('consent_at', models.DateTimeField(blank=True, null=True)),
-                ('consent_notice', models.CharField(blank=True, max_length=20)),
-                ('invitation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='surveys.invitation')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.survey')),
+                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ("stratum", models.CharField(blank=True, max_length=60)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "邀请链接"),
+                            ("open", "公开链接"),
+                            ("qr", "二维码"),
+                            ("interview", "调查员录入"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("submitted_on", models.DateField(verbose_name="提交日期")),
+                ("answers", models.JSONField(default=dict)),
+                (
+                    "index",
+                    models.DecimalField(decimal_places=2, max_digits=6, null=True, verbose_name="满意度指数"),
+                ),
+                ("satisfied", models.PositiveSmallIntegerField(default=0)),
+                ("rated", models.PositiveSmallIntegerField(default=0)),
+                ("valid", models.BooleanField(default=True)),
+                ("consent_at", models.DateTimeField(blank=True, null=True)),
+                ("consent_notice", models.CharField(blank=True, max_length=20)),
+                (
+                    "invitation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="surveys.invitation",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.unit"
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '答卷',
-                'verbose_name_plural': '答卷',
+                "verbose_name": "答卷",
+                "verbose_name_plural": "答卷",
             },
         ),
         migrations.CreateModel(
-            name='Quota',
+            name="Quota",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stratum', models.CharField(blank=True, max_length=60)),
-                ('target', models.PositiveIntegerField(verbose_name='配额')),
-                ('completed', models.PositiveIntegerField(default=0, verbose_name='已完成')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotas', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stratum", models.CharField(blank=True, max_length=60)),
+                ("target", models.PositiveIntegerField(verbose_name="配额")),
+                ("completed", models.PositiveIntegerField(default=0, verbose_name="已完成")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.unit"
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quotas",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='survey',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='surveys.survey'),
+            model_name="invitation",
+            name="survey",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="invitations", to="surveys.survey"
+            ),
         ),
         migrations.CreateModel(
-            name='Draft',
+            name="Draft",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ('mode', models.CharField(choices=[('invitation', '邀请链接'), ('open', '公开链接'), ('qr', '二维码'), ('interview', '调查员录入')], max_length=12)),
-                ('stratum', models.CharField(blank=True, max_length=60)),
-                ('answers', models.JSONField(default=dict)),
-                ('page', models.PositiveSmallIntegerField(default=0)),
-                ('consent_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit')),
-                ('invitation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.invitation')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.survey')),
+                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "邀请链接"),
+                            ("open", "公开链接"),
+                            ("qr", "二维码"),
+                            ("interview", "调查员录入"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("stratum", models.CharField(blank=True, max_length=60)),
+                ("answers", models.JSONField(default=dict)),
+                ("page", models.PositiveSmallIntegerField(default=0)),
+                ("consent_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_on", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.unit"
+                    ),
+                ),
+                (
+                    "invitation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="surveys.invitation",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="surveys.survey"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DimensionScore',
+            name="DimensionScore",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ('stratum', models.CharField(blank=True, max_length=60)),
-                ('dimension', models.CharField(blank=True, max_length=40)),
-                ('score', models.FloatField()),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='surveys.response')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.survey')),
+                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ("stratum", models.CharField(blank=True, max_length=60)),
+                ("dimension", models.CharField(blank=True, max_length=40)),
+                ("score", models.FloatField()),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.unit"
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="surveys.response",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="surveys.survey"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SurveyReport',
+            name="SurveyReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('unit', '单位报告'), ('summary', '汇总报告')], max_length=10)),
-                ('pdf', models.BinaryField()),
-                ('docx', models.BinaryField()),
-                ('responses', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='surveys.survey')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(choices=[("unit", "单位报告"), ("summary", "汇总报告")], max_length=10),
+                ),
+                ("pdf", models.BinaryField()),
+                ("docx", models.BinaryField()),
+                ("responses", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="surveys.survey",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.unit"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='questionnaire',
-            constraint=models.UniqueConstraint(fields=('family', 'version'), name='questionnaire_version'),
+            model_name="questionnaire",
+            constraint=models.UniqueConstraint(fields=("family", "version"), name="questionnaire_version"),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['survey', 'unit', 'stratum'], name='survey_response_cell'),
+            model_name="response",
+            index=models.Index(fields=["survey", "unit", "stratum"], name="survey_response_cell"),
         ),
         migrations.AddConstraint(
-            model_name='quota',
-            constraint=models.UniqueConstraint(fields=('survey', 'unit', 'stratum'), name='survey_quota_cell'),
+            model_name="quota",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "unit", "stratum"), name="survey_quota_cell"
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['survey', 'unit', 'stratum'], name='survey_invitation_cell'),
+            model_name="invitation",
+            index=models.Index(fields=["survey", "unit", "stratum"], name="survey_invitation_cell"),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(condition=models.Q(('enterprise__isnull', False)), fields=('survey', 'enterprise'), name='survey_invitation_enterprise'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("enterprise__isnull", False)),
+                fields=("survey", "enterprise"),
+                name="survey_invitation_enterprise",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dimensionscore',
-            index=models.Index(fields=['survey', 'unit', 'dimension'], name='survey_score_cell'),
+            model_name="dimensionscore",
+            index=models.Index(fields=["survey", "unit", "dimension"], name="survey_score_cell"),
         ),
         migrations.AddConstraint(
-            model_name='surveyreport',
-            constraint=models.UniqueConstraint(fields=('survey', 'unit', 'kind'), name='survey_report_once'),
+            model_name="surveyreport",
+            constraint=models.UniqueConstraint(fields=("survey", "unit", "kind"), name="survey_report_once"),
         ),
     ]
