@@ -332,3 +332,38 @@ def test_pages_run_a_fixed_number_of_queries(
     c.get(urls[page])
     with django_assert_max_num_queries(16):
         assert c.get(urls[page]).status_code == 200
+
+
+def test_page_api_and_command_give_the_same_scores(
+    scored: Round, office: Any, api_client: Any, tmp_path: Any
+) -> None:
+    """The round's system JSON and accepted values, scored by the command, equal the stored scores
+    that the pages, the reports and the API show."""
+    from qinqing.evaluation import scoring
+    from qinqing.evaluation.management.commands.evaluation import score_files
+
+    c = login(office)
+    system_file = tmp_path / "system.json"
+    system_file.write_bytes(c.get(reverse("evaluation:system_export", args=[scored.system.pk])).content)
+    values_file = tmp_path / "values.csv"
+    values_file.write_bytes(c.get(reverse("evaluation:values_export", args=[scored.pk])).content)
+    lines = score_files(system_file, values_file).splitlines()
+    assert len(lines) == 1 + 11 * 7
+    by_name = {s.unit.name: s for s in UnitScore.objects.filter(round=scored).select_related("unit")}
+    for line in lines[1:]:
+        unit, code, score = line.split(",")
+        assert score == scoring.format_score(by_name[unit].score(code)), line
+    api_client.force_authenticate(office)
+    rows = api_client.get(reverse("api:evaluation-round-scores", args=[scored.pk])).json()["rows"]
+    for row in rows:
+        assert f"{row['unit_name']},T,{row['score']}" in lines
+
+
+def test_home_card_counts_values_awaiting_review(rnd: Round, office: Any, evaluator: Any) -> None:
+    from qinqing.evaluation.queries import home_cards
+
+    v = values_of(rnd, urumqi_units()[0])["T.A.P"]
+    services.enter_values(evaluator, rnd, [services.Entry(v.pk, v.version, "2")], submit=True)
+    cards = home_cards(office)
+    assert [(c.label, c.value) for c in cards] == [("评价数据待审核", 1)]
+    assert home_cards(evaluator) == []

@@ -232,3 +232,40 @@ def topic_names(rnd: Round) -> list[str]:
 
 def leaves_of(rnd: Round) -> list[Any]:
     return trees.leaves(rnd.system)
+
+
+def home_cards(user: Any) -> list[Any]:
+    """评价数据待审核: values waiting for review in the rounds the user sees (reviewers only)."""
+    from django.urls import reverse
+
+    from qinqing.core.queries import Card
+
+    if not getattr(user, "is_authenticated", False) or not user.can("evaluation.review"):
+        return []
+    if getattr(user, "scope_unit", None) is None:
+        return []
+    pending = Value.objects.visible_to(user).filter(status=ValueStatus.REVIEW).count()
+    return [Card("评价数据待审核", pending, reverse("evaluation:home"))] if pending else []
+
+
+def values_csv(rnd: Round) -> str:
+    """The round's accepted values as the command's VALUES.csv (unit = the unit's name)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["unit", "indicator", "value"])
+    rows = (
+        Value.objects.filter(round=rnd, status=ValueStatus.ACCEPTED, value__isnull=False)
+        .order_by("unit__path", "indicator__order")
+        .values_list("unit__name", "indicator__code", "value")
+    )
+    for unit, code, value in rows:
+        writer.writerow([_safe(unit), code, f"{value.normalize():f}"])
+    return buffer.getvalue()
+
+
+def _safe(text: str) -> str:
+    """Neutralise a cell that a spreadsheet would read as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -18,6 +18,7 @@ urlpatterns = [
     path("rounds/<int:pk>/review/", views.review, name="review"),
     path("rounds/<int:pk>/ranking/", views.ranking, name="ranking"),
     path("rounds/<int:pk>/import/", views.import_values, name="import"),
+    path("rounds/<int:pk>/values.csv", views.values_export, name="values_export"),
     path("rounds/<int:pk>/benchmarks/", views.benchmarks, name="benchmarks"),
     path("rounds/<int:pk>/units/<int:unit_id>/", views.scorecard, name="scorecard"),
     re_path(

@@ -162,7 +162,7 @@ def indicator_delete(request: HttpRequest, pk: int, node: int) -> HttpResponse:
 
 
 @login_required
-@require_capability("evaluation.design")
+@require_capability(VIEW)
 def system_export(request: HttpRequest, pk: int) -> HttpResponse:
     system = get_object_or_404(IndicatorSystem, pk=pk)
     body = json.dumps(trees.export_system(system), ensure_ascii=False, indent=1)
@@ -501,6 +501,16 @@ def measures(request: HttpRequest) -> HttpResponse:
             "can_design": _user(request).can("evaluation.design"),
         },
     )
+
+
+@login_required
+@require_capability(VIEW)
+def values_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The accepted values as VALUES.csv of ``qinqing evaluation score`` (with the system's JSON export)."""
+    rnd = _round(request, pk)
+    response = HttpResponse(queries.values_csv(rnd), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="values-{rnd.pk}.csv"'
+    return response
 
 
 # --- reports ----------------------------------------------------------------------------------------
