@@ -262,7 +262,8 @@ def values_csv(rnd: Round) -> str:
         .values_list("unit__name", "indicator__code", "value")
     )
     for unit, code, value in rows:
-        writer.writerow([_safe(unit), code, f"{value.normalize():f}"])
+        if value is not None:
+            writer.writerow([_safe(unit), code, f"{value.normalize():f}"])
     return buffer.getvalue()
 
 
