@@ -68,3 +68,24 @@ def test_completion_drilldown_lists_the_open_demands(
     assert q["unit"] == [str(unit("昌吉市").pk)]
     assert q["created_after"] == ["2026-11-01"] and q["created_before"] == ["2026-11-30"]
     assert q["status"] == ["accepted", "dispatched", "handling", "suspended", "replied"]
+
+
+def test_shared_figures_compute_once(
+    people: People, flow: Callable[..., Demand], clock: Any, django_assert_num_queries: Any
+) -> None:
+    from qinqing.demands.metrics import shared_figures
+
+    build(people, flow, clock)
+    city = unit("昌吉市")
+    compute("demands.accepted", city, NOVEMBER)  # warm the configuration caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as once:
+        compute("demands.accepted", city, NOVEMBER)
+    single = len(once)
+    assert single > 0
+    with shared_figures(), django_assert_num_queries(single):
+        a = compute("demands.completion_rate", city, NOVEMBER)
+        b = compute("demands.satisfaction_rate", city, NOVEMBER)
+    assert (a, b) == (Decimal("50.0"), Decimal("66.7"))

@@ -9,6 +9,9 @@ docs/metrics.md "Enterprise demands".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -38,11 +41,34 @@ class _Viewer:
         return self.unit
 
 
+_shared: ContextVar[dict[tuple[int, str, Period], dict[str, Any]] | None] = ContextVar(
+    "demands_metric_figures", default=None
+)
+
+
+@contextmanager
+def shared_figures() -> Iterator[None]:
+    """Within the block, the metrics of one (unit, period) share one statistics query (a consumer that
+    reads several demand metrics at once — a budget project's indicators — computes them once)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def figures(unit: Unit, period: Period) -> dict[str, Any]:
     """The statistics page's totals for UNIT's subtree and PERIOD."""
     from qinqing.demands import stats
 
-    return stats.compute(_Viewer(unit), unit, period.start, period.end).total
+    memo = _shared.get()
+    key = (unit.pk, unit.path, period)
+    if memo is not None and key in memo:
+        return memo[key]
+    total = stats.compute(_Viewer(unit), unit, period.start, period.end).total
+    if memo is not None:
+        memo[key] = total
+    return total
 
 
 def _decimal(value: float | int | None) -> Decimal | None:

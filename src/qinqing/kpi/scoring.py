@@ -260,6 +260,13 @@ class Evaluation:
 
 
 def evaluate(project: BudgetProject, today: dt.date | None = None) -> Evaluation:
+    from qinqing.demands.metrics import shared_figures
+
+    with shared_figures():  # the demand metrics of one project read one statistics query
+        return _evaluate(project, today)
+
+
+def _evaluate(project: BudgetProject, today: dt.date | None) -> Evaluation:
     period = to_date(project.year, today)
     rows = []
     for ind in project.indicators.all():
