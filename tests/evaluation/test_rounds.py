@@ -362,3 +362,14 @@ def test_live_fill_from_the_real_demands_ontime_rate(office: Any, june_2026: Non
     other = Value.objects.get(round=rnd, unit__name="新市区")
     assert other.value is None
     assert other.missing_reason == "平台指标 demands.ontime_rate 在2026年无数据（无可计算的记录）"
+
+
+def test_submitting_the_grid_sends_only_filled_cells(rnd: Round, evaluator: Any) -> None:
+    vals = values_of(rnd, urumqi_units()[0])
+    entries = [services.Entry(v.pk, v.version, "3" if code == "T.A.P" else "") for code, v in vals.items()]
+    changed = services.enter_values(evaluator, rnd, entries, submit=True)
+    assert [v.indicator.code for v in changed] == ["T.A.P"]
+    statuses = dict(
+        Value.objects.filter(round=rnd, unit=urumqi_units()[0]).values_list("indicator__code", "status")
+    )
+    assert statuses == {"T.A.P": "review", "T.A.D": "entry", "T.B.R": "entry", "T.B.S": "entry"}

@@ -387,7 +387,9 @@ def enter_values(user: Any, rnd: Round, entries: Sequence[Entry], *, submit: boo
             continue
         new_note = v.note if e.note is None else e.note
         new_doc = v.source_document if e.source_document is None else e.source_document[:200]
-        if number == v.value and new_note == v.note and new_doc == v.source_document and not submit:
+        send = submit and number is not None  # an empty cell is never sent for review
+        unchanged = number == v.value and new_note == v.note and new_doc == v.source_document
+        if unchanged and (not send or v.status == ValueStatus.REVIEW):
             continue
         if v.status == ValueStatus.ACCEPTED:
             if number != v.value:
@@ -397,11 +399,11 @@ def enter_values(user: Any, rnd: Round, entries: Sequence[Entry], *, submit: boo
         v.value, v.note, v.source_document = number, new_note, new_doc
         if old != number:
             v.origin, v.missing_reason = ValueOrigin.ENTERED, ""
-        v.status = ValueStatus.REVIEW if submit else ValueStatus.ENTRY
+        v.status = ValueStatus.REVIEW if send else ValueStatus.ENTRY
         v.updated_by = user
         v.version += 1
         changed.append(v)
-        _history(v, user, "submit" if submit else "enter", old, old_status)
+        _history(v, user, "submit" if send else "enter", old, old_status)
     if errors:
         transaction.set_rollback(True)
         raise ValidationError(errors)
