@@ -192,6 +192,9 @@ def test_api_create_errors_and_return(officer: Any, clock: dt.date) -> None:
     assert Touch.objects.get().project.name == "项目A"
     ret = api.get(reverse("api:promotion-return") + "?year=2026").json()
     assert ret["total"]["leads"] == "1.0000" and ret["sources"][0]["source_kind"] == "reception"
+    assert ret["sources_count"] == 1
+    assert api.get(reverse("api:promotion-return") + "?year=2026&page=2").json()["sources"] == []
+    assert api.get(reverse("api:promotion-return") + "?year=2026&page=0").status_code == 400
     assert api.get(reverse("api:promotion-return") + "?year=abc").status_code == 400
     year = api.get(reverse("api:promotion-year") + "?year=2026").json()
     assert {f["code"]: f["actual"] for f in year}["firms_received"] == "2.00"

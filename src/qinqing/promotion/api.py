@@ -519,7 +519,10 @@ class PromotionReturnSerializer(serializers.Serializer[Any]):
     by_kind = PromotionReturnRowSerializer(many=True)
     by_cluster = PromotionReturnRowSerializer(many=True)
     by_task_force = PromotionReturnRowSerializer(many=True)
-    sources = PromotionReturnRowSerializer(many=True)
+    sources_count = serializers.IntegerField(help_text="逐项（接待、活动、工作组）总数")
+    sources = PromotionReturnRowSerializer(
+        many=True, help_text="按到位资金排序的逐项，分页（page、page_size ≤ 500）"
+    )
 
 
 class ReturnView(APIView):
@@ -527,11 +530,23 @@ class ReturnView(APIView):
 
     @extend_schema(
         summary="推介成效：按活动、类型、产业集群、工作组的线索、签约、计划投资、到位资金、费用及单位成本",
-        parameters=[YEAR],
+        parameters=[
+            YEAR,
+            OpenApiParameter("page", OpenApiTypes.INT, description="逐项的页码（默认 1）"),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="逐项每页条数（默认 100，最多 500）"),
+        ],
         responses={200: PromotionReturnSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        data = returns.year_return(request.user, _year(request))
+        year = _year(request)
+        try:
+            page = int(request.query_params.get("page", "1"))
+            size = min(500, int(request.query_params.get("page_size", "100")))
+        except ValueError:
+            raise exceptions.ValidationError({"page": ["页码和每页条数应为正整数"]}) from None
+        if page < 1 or size < 1:
+            raise exceptions.ValidationError({"page": ["页码和每页条数应为正整数"]})
+        data = returns.year_return(request.user, year)
         body = {
             "year": data.year,
             "attribution": data.attribution,
@@ -539,6 +554,9 @@ class ReturnView(APIView):
             "by_kind": PromotionReturnRowSerializer(data.by_kind, many=True).data,
             "by_cluster": PromotionReturnRowSerializer(data.by_cluster, many=True).data,
             "by_task_force": PromotionReturnRowSerializer(data.by_task_force, many=True).data,
-            "sources": PromotionReturnRowSerializer(data.sources, many=True).data,
+            "sources_count": len(data.sources),
+            "sources": PromotionReturnRowSerializer(
+                data.sources[(page - 1) * size : page * size], many=True
+            ).data,
         }
         return Response(body)
