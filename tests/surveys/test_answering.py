@@ -38,6 +38,7 @@ def test_token_answering_needs_no_login_and_resumes_on_the_device(invited: list,
     r = phone.get(url)
     assert r.status_code == 200
     assert "本调查<strong>匿名</strong>进行" in r.content.decode()
+    assert reverse("surveys:optout", args=[token]) in r.content.decode()
     assert post(phone, url, 0, PAGE1).status_code == 302
     # leaves; comes back later on the same device: page 2 of 3, the earlier answers kept
     r = phone.get(url)

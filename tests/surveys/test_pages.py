@@ -230,7 +230,7 @@ def test_lists_have_constant_queries(
         c.get(reverse("surveys:questionnaires"))
     api = APIClient()
     api.force_authenticate(designer)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(api.get(reverse("api:survey-list")).json()["results"]) == 3
 
 

@@ -36,7 +36,7 @@ from qinqing.surveys.models import (
 from qinqing.surveys.services import token_hash
 
 RELEASE_BATCH = 5
-_DEFINITIONS: dict[tuple[int, int], schema.Definition] = {}
+_DEFINITIONS: dict[tuple[int, str, int], schema.Definition] = {}
 
 
 class AnswerError(Exception):
@@ -47,7 +47,7 @@ class AnswerError(Exception):
 
 
 def definition_of(questionnaire: Questionnaire) -> schema.Definition:
-    key = (questionnaire.pk, questionnaire.lock_version)
+    key = (questionnaire.pk, questionnaire.family.hex, questionnaire.lock_version)
     found = _DEFINITIONS.get(key)
     if found is None:
         if len(_DEFINITIONS) > 200:

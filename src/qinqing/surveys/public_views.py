@@ -183,10 +183,12 @@ def _answer(
                 return response
         if not errors:
             return _back(request, draft, cookie)
+    context = _context(survey, draft, definition, page, errors, unit_id)
+    context["optout_url"] = reverse("surveys:optout", args=[token]) if token else ""
     response = render(
         request,
         "surveys/answer.html",
-        _context(survey, draft, definition, page, errors, unit_id),
+        context,
         status=400 if errors else 200,
     )
     response.set_cookie(cookie, str(draft.pk), max_age=COOKIE_AGE, httponly=True, samesite="Lax")
