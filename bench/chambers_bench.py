@@ -195,7 +195,7 @@ def main() -> int:
         xff = {"X-Forwarded-For": f"10.{i % 20}.{(i // 20) % 250}.{i % 250 + 1}"}
         verify.append(("GET", f"/chambers/verify/{serial}/", None, xff))
     figures: list[harness.Figures] = []
-    with harness.gunicorn(DB, workers=3) as base:
+    with harness.gunicorn(DB, workers=3, threads=2) as base:
         for path in (paths[0], "/chambers/verify/2025-0001/"):
             status, body, ms = _fetch(base, path, cookie)
             print(f"warm-up {path}: {status} {len(body)} bytes {ms:.0f} ms", flush=True)

@@ -278,3 +278,32 @@ def test_members_only_units_with_valid_credit_codes(chamber: tuple[Organisation,
     with pytest.raises(ValidationError, match="已在会员名册中"):
         services.add_member(user, org, name="某公司", credit_code=member.credit_code)
     assert Member.objects.filter(organisation=org).count() == 1
+
+
+def test_review_lights_and_reminders_once_per_light(
+    staff: User,
+    chamber: tuple[Organisation, User],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    from qinqing.chambers import jobs, queries
+    from qinqing.chambers.rules import Light
+    from qinqing.demands.models import Outbox
+
+    org, user = chamber
+    builders.make_ready(org)
+    app = services.start_application(user, org, AppKind.REGISTRATION)
+    builders.upload_all(user, app)
+    app = services.submit_application(user, app, expected_version=app.version)  # due 15 May 2026
+    assert queries.light_for(app, dt.date(2026, 5, 11), 3) == Light.GREEN  # 4 working days left
+    assert queries.light_for(app, dt.date(2026, 5, 12), 3) == Light.YELLOW
+    assert queries.light_for(app, dt.date(2026, 5, 18), 3) == Light.RED
+    builders.pin(monkeypatch, builders.at(2026, 5, 12))
+    assert jobs.review_reminders() == 1
+    assert jobs.review_reminders() == 0  # once per light
+    builders.pin(monkeypatch, builders.at(2026, 5, 18))
+    assert jobs.review_reminders() == 1
+    subjects = sorted(
+        Outbox.objects.filter(recipient=staff, channel="inbox").values_list("subject", flat=True)
+    )
+    assert subjects == ["商会登记审核即将到期：乌鲁木齐浙江商会", "商会登记审核已超期：乌鲁木齐浙江商会"]

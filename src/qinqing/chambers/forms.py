@@ -14,7 +14,29 @@ from qinqing.orgs.models import Unit
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class OpenAccountForm(forms.Form):
+class Styled:
+    """Bootstrap classes on every widget (the templates render ``{{ field }}``)."""
+
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style()
+
+    def style(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            if css not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class OpenAccountForm(Styled, forms.Form):
     kind = forms.ChoiceField(label="组织类型", choices=rules.OrgKind.choices)
     name = forms.CharField(label="名称", max_length=100)
     place_of_origin = forms.CharField(label="原籍地（异地商会必填）", max_length=50, required=False)
@@ -25,10 +47,10 @@ class OpenAccountForm(forms.Form):
     def __init__(self, *args: Any, areas: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if areas is not None:
-            self.fields["area"].queryset = areas  # type: ignore[attr-defined]
+            self.fields["area"].queryset = areas
 
 
-class ProfileForm(forms.ModelForm[Organisation]):
+class ProfileForm(Styled, forms.ModelForm[Organisation]):
     class Meta:
         model = Organisation
         fields = list(PROFILE_FIELDS)
@@ -65,7 +87,7 @@ class ProfileForm(forms.ModelForm[Organisation]):
         pass
 
 
-class OfficersForm(forms.Form):
+class OfficersForm(Styled, forms.Form):
     lines = forms.CharField(
         label="负责人（每行一位：职务，姓名，手机，任期起，任期止）",
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -85,20 +107,20 @@ class OfficersForm(forms.Form):
         return rows
 
 
-class UploadForm(forms.Form):
+class UploadForm(Styled, forms.Form):
     item = forms.ChoiceField(label="材料")
     file = forms.FileField(label="文件")
 
     def __init__(self, *args: Any, items: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = items or []  # type: ignore[attr-defined]
+        self.fields["item"].choices = items or []
 
 
-class ImportForm(forms.Form):
+class ImportForm(Styled, forms.Form):
     file = forms.FileField(label="会员名册（.xlsx 或 .csv）")
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(Styled, forms.Form):
     area = forms.ModelChoiceField(label="地区", queryset=Unit.objects.none())
     year = forms.IntegerField(label="检查年度", min_value=2000, max_value=2100)
     deadline = forms.DateField(label="报送截止日期（默认次年3月31日）", required=False, widget=DATE)
@@ -106,10 +128,10 @@ class CampaignForm(forms.Form):
     def __init__(self, *args: Any, areas: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if areas is not None:
-            self.fields["area"].queryset = areas  # type: ignore[attr-defined]
+            self.fields["area"].queryset = areas
 
 
-class ReportForm(forms.Form):
+class ReportForm(Styled, forms.Form):
     declared = forms.BooleanField(
         label="本组织承诺：所报内容真实、准确、完整，并承担相应责任。", required=False
     )
@@ -127,9 +149,10 @@ class ReportForm(forms.Form):
         self.order_fields(
             [k for k, _ in rules.REPORT_SECTIONS] + [k for k, _ in rules.FINANCE_FIELDS] + ["declared"]
         )
+        self.style()
 
 
-class TargetForm(forms.ModelForm[YearTarget]):
+class TargetForm(Styled, forms.ModelForm[YearTarget]):
     class Meta:
         model = YearTarget
         fields = [
@@ -144,12 +167,12 @@ class TargetForm(forms.ModelForm[YearTarget]):
         ]
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(Styled, forms.Form):
     received_on = forms.DateField(label="收到日期", widget=DATE)
     summary = forms.CharField(label="投诉内容摘要", max_length=300)
 
 
-class SettingsForm(forms.ModelForm[ReviewSettings]):
+class SettingsForm(Styled, forms.ModelForm[ReviewSettings]):
     class Meta:
         model = ReviewSettings
         fields = [
@@ -161,5 +184,5 @@ class SettingsForm(forms.ModelForm[ReviewSettings]):
         ]
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(Styled, forms.Form):
     serial = forms.CharField(label="证书编号", max_length=20)

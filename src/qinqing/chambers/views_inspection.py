@@ -80,7 +80,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counts = queries.progress(campaign, request.user, day)
     paginator = Paginator(rows, PAGE_SIZE)
     if not q:  # the progress counts already hold the number of rows: no second COUNT
-        paginator.count = counts[bucket] if bucket in queries.PROGRESS_BUCKETS else counts["total"]  # type: ignore[misc]
+        paginator.count = counts[bucket] if bucket in queries.PROGRESS_BUCKETS else counts["total"]
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
