@@ -347,3 +347,36 @@ def test_content_list_query_count(editor: Any, reviewer: Any, django_assert_num_
         services.create_entry(editor, ContentKind.NEWS, {"title": f"新闻{i}"})
     with django_assert_num_queries(7):
         client.get("/portal/staff/content/")
+
+
+def test_brochure_selection_narrows_contents(
+    site: dict[str, Any], reviewer: Any, prefecture_dispatcher: Any
+) -> None:
+    other = make_project(prefecture_dispatcher, "玛纳斯县光伏项目", published=True, unit_name="玛纳斯县")
+    snapshot.sync_projects()
+    edition = services.create_edition(
+        reviewer, {"kind": "brochure", "selection": {"location": other.location_unit_id, "cluster": ""}}
+    )
+    assert edition.selection == {"location": str(other.location_unit_id)}
+    edition = publications.generate(edition)
+    assert [c["title"] for c in edition.contents] == ["玛纳斯县光伏项目"]
+    client = Client()
+    client.force_login(reviewer)
+    response = client.post(
+        "/portal/staff/publications/",
+        {
+            "kind": "policies",
+            "pagesize": "A4",
+            "edition_date": "2026-12-01",
+            "print_run": 500,
+            "policy_type": "land",
+        },
+    )
+    assert response.status_code == 302
+    from qinqing.portal.models import Edition
+
+    created = Edition.objects.latest("id")
+    assert (created.selection, created.unit_cost_yuan) == ({"type": "land"}, Decimal("30"))
+    assert publications.generate(created).contents == [
+        {"kind": "policy", "ref": site["policy"].pk, "title": "支持制造业高质量发展的若干措施"}
+    ]

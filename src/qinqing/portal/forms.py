@@ -297,13 +297,38 @@ class EditionForm(forms.Form):
     unit_cost_yuan = forms.DecimalField(
         label="单价（元/册）", required=False, min_value=Decimal("0"), help_text="留空按预算标准"
     )
+    cluster: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="项目册：产业集群", queryset=None, required=False
+    )
+    location: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="项目册：落地区域", queryset=None, required=False
+    )
+    policy_type = forms.ChoiceField(
+        label="政策汇编：政策类型", choices=[("", "全部"), *PolicyType.choices], required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from qinqing.investment.models import IndustryCluster
+
+        self.fields["cluster"].queryset = IndustryCluster.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["location"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            kind__in=[UnitKind.COUNTY, UnitKind.PARK], is_active=True
+        ).order_by("path")
         for field in self.fields.values():
             field.widget.attrs.setdefault(
                 "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             )
+
+    def service_data(self) -> dict[str, Any]:
+        c = dict(self.cleaned_data)
+        cluster, location, ptype = c.pop("cluster", None), c.pop("location", None), c.pop("policy_type", "")
+        c["selection"] = {
+            "cluster": cluster.pk if cluster else "",
+            "location": location.pk if location else "",
+            "type": ptype or "",
+        }
+        return c
 
 
 class PrintedForm(forms.Form):

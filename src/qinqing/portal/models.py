@@ -490,6 +490,12 @@ class Edition(models.Model):
         "单价（元/册）", max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     printed_on = models.DateField("印制完成日期", null=True, blank=True)
+    selection = models.JSONField(
+        "收录范围",
+        default=dict,
+        blank=True,
+        help_text="项目册：cluster/location/industry/size；政策汇编：type",
+    )
     contents = models.JSONField("收录内容", default=list, blank=True)  # [{"kind","ref","title"}]
     status = models.CharField("生成状态", max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)

@@ -69,17 +69,20 @@ def _image(payload: dict[str, Any], width: float) -> Flowable | None:
     return flow
 
 
-def contents(kind: str) -> list[dict[str, Any]]:
-    """The items an edition of KIND contains now (what ``Edition.contents`` records)."""
+def contents(kind: str, selection: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The items an edition of KIND contains now (what ``Edition.contents`` records); SELECTION narrows the
+    brochure's projects (cluster, chain, location, industry, size — the catalogue's filters) and the
+    compilation's policies (type)."""
     cat = snapshot.catalogue()
     today = public.today()
+    selection = selection or {}
     if kind == PublicationKind.BROCHURE:
-        rows = cat.list("project")
+        rows = public.projects(selection)
         return [{"kind": "project", "ref": r["id"], "title": r["name"]} for r in rows]
     if kind == PublicationKind.POLICIES:
         return [
             {"kind": "policy", "ref": r["id"], "title": _zh(r["title"])}
-            for r in cat.list("policy")
+            for r in public.policies({"type": selection.get("type", "")})
             if not matching.is_expired(r, today)
         ]
     if kind == PublicationKind.PARKS:
@@ -271,7 +274,7 @@ def generate(edition: Edition) -> Edition:
         return edition
     try:
         edition.refresh_from_db()
-        edition.contents = contents(edition.kind)
+        edition.contents = contents(edition.kind, edition.selection)
         _set(edition.pk, contents=edition.contents, progress=10)
         pdf, pages = build_pdf(edition, lambda p: _set(edition.pk, progress=p))
         _set(edition.pk, progress=80)

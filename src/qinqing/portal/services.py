@@ -307,6 +307,7 @@ def create_edition(user: Any, data: Mapping[str, Any]) -> Edition:
         edition_date=data.get("edition_date") or timezone.localdate(),
         print_run=int(data.get("print_run") or 0),
         unit_cost_yuan=Decimal(data.get("unit_cost_yuan") or UNIT_COSTS_YUAN[PublicationKind(kind)]),
+        selection={k: str(v) for k, v in (data.get("selection") or {}).items() if v not in (None, "")},
         created_by=user,
     )
     edition.full_clean()

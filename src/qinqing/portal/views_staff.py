@@ -312,7 +312,7 @@ def edition_list(request: HttpRequest) -> HttpResponse:
     form = EditionForm(request.POST or None, initial={"edition_date": timezone.localdate(), "pagesize": "A4"})
     if request.method == "POST" and form.is_valid():
         try:
-            edition = services.create_edition(request.user, form.cleaned_data)
+            edition = services.create_edition(request.user, form.service_data())
         except ValidationError as exc:
             _errors(request, exc)
         else:
