@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -82,6 +83,32 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not q:  # the progress counts already hold the number of rows: no second COUNT
         paginator.count = counts[bucket] if bucket in queries.PROGRESS_BUCKETS else counts["total"]
     page = paginator.get_page(request.GET.get("page"))
+    report_url = reverse("chambers:report", args=[0])[: -len("0/")]
+    status_labels = dict(rules.ReportStatus.choices)
+    conclusion_labels = dict(rules.Conclusion.choices)
+    past_deadline = day > campaign.deadline
+    # plain rows: the page renders 50 of them with a handful of lookups each
+    rows_out = [
+        {
+            "pk": r.pk,
+            "url": f"{report_url}{r.pk}/",
+            "name": r.organisation.name,
+            "status": status_labels.get(r.status, r.status),
+            "late": r.late,
+            "overdue": past_deadline
+            and r.status in (rules.ReportStatus.NOT_STARTED, rules.ReportStatus.RETURNED),
+            "submitted": f"{timezone.localtime(r.submitted_at):%Y-%m-%d}" if r.submitted_at else "—",
+            "conclusion": conclusion_labels.get(r.conclusion, "—"),
+            "rectification": (
+                "—"
+                if r.rectification_due is None
+                else "已提交"
+                if r.rectification_submitted_at
+                else f"{r.rectification_due:%Y-%m-%d} 前"
+            ),
+        }
+        for r in page.object_list
+    ]
     context = {
         "campaign": campaign,
         "counts": counts,
@@ -89,6 +116,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "bucket": bucket,
         "q": q,
         "page": page,
+        "rows": rows_out,
         "today": day,
         "conclusions": rules.Conclusion.choices,
         "can_review": _can(request, "chambers.review"),

@@ -9,396 +9,856 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CertificateCounter',
+            name="CertificateCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True)),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='ReviewSettings',
+            name="ReviewSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('registration_days', models.PositiveSmallIntegerField(default=20, verbose_name='登记备案审核时限（工作日）')),
-                ('change_days', models.PositiveSmallIntegerField(default=10, verbose_name='变更审核时限（工作日）')),
-                ('deregistration_days', models.PositiveSmallIntegerField(default=10, verbose_name='注销审核时限（工作日）')),
-                ('remind_days', models.PositiveSmallIntegerField(default=3, verbose_name='剩余几个工作日起提醒（黄灯）')),
-                ('rectification_days', models.PositiveSmallIntegerField(default=20, verbose_name='整改期限（工作日）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "registration_days",
+                    models.PositiveSmallIntegerField(default=20, verbose_name="登记备案审核时限（工作日）"),
+                ),
+                (
+                    "change_days",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="变更审核时限（工作日）"),
+                ),
+                (
+                    "deregistration_days",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="注销审核时限（工作日）"),
+                ),
+                (
+                    "remind_days",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="剩余几个工作日起提醒（黄灯）"),
+                ),
+                (
+                    "rectification_days",
+                    models.PositiveSmallIntegerField(default=20, verbose_name="整改期限（工作日）"),
+                ),
             ],
             options={
-                'verbose_name': '审核时限设置',
-                'verbose_name_plural': '审核时限设置',
+                "verbose_name": "审核时限设置",
+                "verbose_name_plural": "审核时限设置",
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('registration', '登记备案'), ('change', '变更'), ('deregistration', '注销')], max_length=15, verbose_name='事项')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '待审核'), ('returned', '退回补正'), ('approved', '已核准'), ('refused', '不予核准'), ('withdrawn', '已撤回')], default='draft', max_length=10, verbose_name='状态')),
-                ('proposed', models.JSONField(blank=True, default=dict, verbose_name='拟变更事项')),
-                ('before', models.JSONField(blank=True, default=dict, verbose_name='变更前')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='申请事由')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='提交时间')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='审核期限')),
-                ('due_provisional', models.BooleanField(default=False)),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
-                ('decision_comment', models.TextField(blank=True, verbose_name='审核意见')),
-                ('reminded_level', models.CharField(blank=True, editable=False, max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("registration", "登记备案"),
+                            ("change", "变更"),
+                            ("deregistration", "注销"),
+                        ],
+                        max_length=15,
+                        verbose_name="事项",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "待审核"),
+                            ("returned", "退回补正"),
+                            ("approved", "已核准"),
+                            ("refused", "不予核准"),
+                            ("withdrawn", "已撤回"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("proposed", models.JSONField(blank=True, default=dict, verbose_name="拟变更事项")),
+                ("before", models.JSONField(blank=True, default=dict, verbose_name="变更前")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="申请事由")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="提交时间")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="审核期限")),
+                ("due_provisional", models.BooleanField(default=False)),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="办结时间")),
+                ("decision_comment", models.TextField(blank=True, verbose_name="审核意见")),
+                ("reminded_level", models.CharField(blank=True, editable=False, max_length=10)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '登记申请',
-                'verbose_name_plural': '登记申请',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "登记申请",
+                "verbose_name_plural": "登记申请",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='报告所属年度（次年报送）', verbose_name='检查年度')),
-                ('deadline', models.DateField(verbose_name='报送截止日期')),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='地区')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="报告所属年度（次年报送）", verbose_name="检查年度"
+                    ),
+                ),
+                ("deadline", models.DateField(verbose_name="报送截止日期")),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="地区",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年检',
-                'verbose_name_plural': '年检',
-                'ordering': ['-year', 'area'],
+                "verbose_name": "年检",
+                "verbose_name_plural": "年检",
+                "ordering": ["-year", "area"],
             },
         ),
         migrations.CreateModel(
-            name='Material',
+            name="Material",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(max_length=30, verbose_name='材料')),
-                ('file', models.FileField(upload_to='chambers/%Y/%m/', verbose_name='文件')),
-                ('original_name', models.CharField(max_length=200, verbose_name='原文件名')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('comment', models.CharField(blank=True, max_length=300, verbose_name='审核意见')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='chambers.application')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item", models.CharField(max_length=30, verbose_name="材料")),
+                ("file", models.FileField(upload_to="chambers/%Y/%m/", verbose_name="文件")),
+                ("original_name", models.CharField(max_length=200, verbose_name="原文件名")),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("comment", models.CharField(blank=True, max_length=300, verbose_name="审核意见")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="materials",
+                        to="chambers.application",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '申请材料',
-                'verbose_name_plural': '申请材料',
-                'ordering': ['application', 'item', '-uploaded_at'],
+                "verbose_name": "申请材料",
+                "verbose_name_plural": "申请材料",
+                "ordering": ["application", "item", "-uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('chamber', '异地商会'), ('office', '驻乌办事机构'), ('outpost', '驻外办事机构')], max_length=10, verbose_name='类型')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('status', models.CharField(choices=[('preparing', '筹备中'), ('active', '已登记'), ('deregistered', '已注销'), ('revoked', '已撤销')], default='preparing', max_length=15, verbose_name='状态')),
-                ('place_of_origin', models.CharField(blank=True, help_text='如 浙江省、河南省', max_length=50, verbose_name='原籍地')),
-                ('registration_number', models.CharField(blank=True, max_length=40, verbose_name='民政登记证号')),
-                ('credit_code', models.CharField(blank=True, max_length=18, verbose_name='统一社会信用代码')),
-                ('founded_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住所')),
-                ('premises_owned', models.BooleanField(default=False, verbose_name='有固定住所（自有或租用）')),
-                ('capital_wan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='注册资金（万元）')),
-                ('charter', models.TextField(blank=True, verbose_name='章程要点')),
-                ('contact_name', models.CharField(blank=True, max_length=50, verbose_name='联系人')),
-                ('contact_mobile', models.CharField(blank=True, max_length=20, verbose_name='联系人手机')),
-                ('sending_body', models.CharField(blank=True, help_text='派出的政府或企业', max_length=100, verbose_name='派出单位')),
-                ('tasks_scope', models.TextField(blank=True, verbose_name='工作任务与业务范围')),
-                ('reporting_line', models.CharField(blank=True, max_length=100, verbose_name='隶属关系')),
-                ('admin_rank', models.CharField(blank=True, help_text='如 正处级、副处级', max_length=30, verbose_name='机构规格')),
-                ('staffing', models.PositiveSmallIntegerField(default=0, verbose_name='编制人数')),
-                ('head_name', models.CharField(blank=True, max_length=50, verbose_name='负责人')),
-                ('investment_tasks', models.TextField(blank=True, help_text='驻外办事机构的年度招商任务', verbose_name='招商任务')),
-                ('registered_on', models.DateField(blank=True, null=True, verbose_name='登记日期')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='注销/撤销日期')),
-                ('end_reason', models.CharField(blank=True, max_length=300, verbose_name='注销/撤销原因')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('area', models.ForeignKey(help_text='业务主管单位所在地区（如 乌鲁木齐市）；该地区的招商部门负责审核', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='登记地区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("chamber", "异地商会"),
+                            ("office", "驻乌办事机构"),
+                            ("outpost", "驻外办事机构"),
+                        ],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("preparing", "筹备中"),
+                            ("active", "已登记"),
+                            ("deregistered", "已注销"),
+                            ("revoked", "已撤销"),
+                        ],
+                        default="preparing",
+                        max_length=15,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "place_of_origin",
+                    models.CharField(
+                        blank=True, help_text="如 浙江省、河南省", max_length=50, verbose_name="原籍地"
+                    ),
+                ),
+                (
+                    "registration_number",
+                    models.CharField(blank=True, max_length=40, verbose_name="民政登记证号"),
+                ),
+                ("credit_code", models.CharField(blank=True, max_length=18, verbose_name="统一社会信用代码")),
+                ("founded_on", models.DateField(blank=True, null=True, verbose_name="成立日期")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住所")),
+                (
+                    "premises_owned",
+                    models.BooleanField(default=False, verbose_name="有固定住所（自有或租用）"),
+                ),
+                (
+                    "capital_wan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="注册资金（万元）",
+                    ),
+                ),
+                ("charter", models.TextField(blank=True, verbose_name="章程要点")),
+                ("contact_name", models.CharField(blank=True, max_length=50, verbose_name="联系人")),
+                ("contact_mobile", models.CharField(blank=True, max_length=20, verbose_name="联系人手机")),
+                (
+                    "sending_body",
+                    models.CharField(
+                        blank=True, help_text="派出的政府或企业", max_length=100, verbose_name="派出单位"
+                    ),
+                ),
+                ("tasks_scope", models.TextField(blank=True, verbose_name="工作任务与业务范围")),
+                ("reporting_line", models.CharField(blank=True, max_length=100, verbose_name="隶属关系")),
+                (
+                    "admin_rank",
+                    models.CharField(
+                        blank=True, help_text="如 正处级、副处级", max_length=30, verbose_name="机构规格"
+                    ),
+                ),
+                ("staffing", models.PositiveSmallIntegerField(default=0, verbose_name="编制人数")),
+                ("head_name", models.CharField(blank=True, max_length=50, verbose_name="负责人")),
+                (
+                    "investment_tasks",
+                    models.TextField(
+                        blank=True, help_text="驻外办事机构的年度招商任务", verbose_name="招商任务"
+                    ),
+                ),
+                ("registered_on", models.DateField(blank=True, null=True, verbose_name="登记日期")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="注销/撤销日期")),
+                ("end_reason", models.CharField(blank=True, max_length=300, verbose_name="注销/撤销原因")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        help_text="业务主管单位所在地区（如 乌鲁木齐市）；该地区的招商部门负责审核",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="登记地区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '社会组织',
-                'verbose_name_plural': '社会组织',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "社会组织",
+                "verbose_name_plural": "社会组织",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Officer',
+            name="Officer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('position', models.CharField(help_text='会长、副会长、秘书长、监事长 …', max_length=30, verbose_name='职务')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='手机')),
-                ('term_start', models.DateField(verbose_name='任期起')),
-                ('term_end', models.DateField(verbose_name='任期止')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='officers', to='chambers.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                (
+                    "position",
+                    models.CharField(
+                        help_text="会长、副会长、秘书长、监事长 …", max_length=30, verbose_name="职务"
+                    ),
+                ),
+                ("mobile", models.CharField(blank=True, max_length=20, verbose_name="手机")),
+                ("term_start", models.DateField(verbose_name="任期起")),
+                ("term_end", models.DateField(verbose_name="任期止")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="officers",
+                        to="chambers.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '负责人',
-                'verbose_name_plural': '负责人',
-                'ordering': ['organisation', 'id'],
+                "verbose_name": "负责人",
+                "verbose_name_plural": "负责人",
+                "ordering": ["organisation", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='会员单位名称')),
-                ('credit_code', models.CharField(max_length=18, verbose_name='统一社会信用代码')),
-                ('is_founder', models.BooleanField(default=False, verbose_name='发起单位')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='入会日期')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='chambers.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="会员单位名称")),
+                ("credit_code", models.CharField(max_length=18, verbose_name="统一社会信用代码")),
+                ("is_founder", models.BooleanField(default=False, verbose_name="发起单位")),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="入会日期")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="chambers.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '会员单位',
-                'verbose_name_plural': '会员单位',
-                'ordering': ['organisation', '-is_founder', 'name'],
+                "verbose_name": "会员单位",
+                "verbose_name_plural": "会员单位",
+                "ordering": ["organisation", "-is_founder", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('action', models.CharField(max_length=20, verbose_name='动作')),
-                ('detail', models.TextField(blank=True, verbose_name='说明')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='chambers.application')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='chambers.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("action", models.CharField(max_length=20, verbose_name="动作")),
+                ("detail", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="chambers.application",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="chambers.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理记录',
-                'verbose_name_plural': '办理记录',
-                'ordering': ['at', 'id'],
+                "verbose_name": "办理记录",
+                "verbose_name_plural": "办理记录",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Complaint',
+            name="Complaint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_on', models.DateField(verbose_name='收到日期')),
-                ('summary', models.CharField(max_length=300, verbose_name='投诉内容摘要')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='地区')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='complaints', to='chambers.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received_on", models.DateField(verbose_name="收到日期")),
+                ("summary", models.CharField(max_length=300, verbose_name="投诉内容摘要")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="地区",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="complaints",
+                        to="chambers.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '公众投诉',
-                'verbose_name_plural': '公众投诉',
+                "verbose_name": "公众投诉",
+                "verbose_name_plural": "公众投诉",
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('seq', models.PositiveIntegerField(verbose_name='顺序号')),
-                ('serial', models.CharField(max_length=20, unique=True, verbose_name='证书编号')),
-                ('kind', models.CharField(choices=[('chamber', '异地商会'), ('office', '驻乌办事机构'), ('outpost', '驻外办事机构')], max_length=10, verbose_name='类型')),
-                ('org_name', models.CharField(max_length=100, verbose_name='名称（证书所载）')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住所（证书所载）')),
-                ('head_name', models.CharField(blank=True, max_length=50, verbose_name='负责人（证书所载）')),
-                ('status', models.CharField(choices=[('valid', '有效'), ('superseded', '已换发'), ('void', '已作废')], default='valid', max_length=12, verbose_name='状态')),
-                ('issued_on', models.DateField(verbose_name='发证日期')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='换发/作废日期')),
-                ('issuer_name', models.CharField(max_length=100, verbose_name='发证机关')),
-                ('print_count', models.PositiveIntegerField(default=0, verbose_name='打印次数')),
-                ('superseded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='chambers.certificate')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='chambers.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("seq", models.PositiveIntegerField(verbose_name="顺序号")),
+                ("serial", models.CharField(max_length=20, unique=True, verbose_name="证书编号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("chamber", "异地商会"),
+                            ("office", "驻乌办事机构"),
+                            ("outpost", "驻外办事机构"),
+                        ],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("org_name", models.CharField(max_length=100, verbose_name="名称（证书所载）")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住所（证书所载）")),
+                ("head_name", models.CharField(blank=True, max_length=50, verbose_name="负责人（证书所载）")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("valid", "有效"), ("superseded", "已换发"), ("void", "已作废")],
+                        default="valid",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("issued_on", models.DateField(verbose_name="发证日期")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="换发/作废日期")),
+                ("issuer_name", models.CharField(max_length=100, verbose_name="发证机关")),
+                ("print_count", models.PositiveIntegerField(default=0, verbose_name="打印次数")),
+                (
+                    "superseded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="chambers.certificate",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="chambers.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '登记备案证书',
-                'verbose_name_plural': '登记备案证书',
-                'ordering': ['year', 'seq'],
+                "verbose_name": "登记备案证书",
+                "verbose_name_plural": "登记备案证书",
+                "ordering": ["year", "seq"],
             },
         ),
         migrations.AddField(
-            model_name='application',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='chambers.organisation'),
+            model_name="application",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="chambers.organisation",
+            ),
         ),
         migrations.CreateModel(
-            name='AnnualReport',
+            name="AnnualReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('not_started', '未报送'), ('submitted', '已报送'), ('returned', '已退回'), ('concluded', '已结论')], default='not_started', max_length=12, verbose_name='状态')),
-                ('sections', models.JSONField(blank=True, default=dict, verbose_name='报告内容')),
-                ('income_yuan', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='年度收入（元）')),
-                ('expense_yuan', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='年度支出（元）')),
-                ('net_assets_yuan', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='净资产（元）')),
-                ('declared', models.BooleanField(default=False, verbose_name='已签署声明')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='报送时间')),
-                ('late', models.BooleanField(default=False, verbose_name='逾期报送')),
-                ('return_comment', models.TextField(blank=True, verbose_name='退回意见')),
-                ('conclusion', models.CharField(blank=True, choices=[('pass', '合格'), ('basic', '基本合格'), ('fail', '不合格')], max_length=6, verbose_name='年检结论')),
-                ('conclusion_comment', models.TextField(blank=True, verbose_name='结论意见')),
-                ('concluded_at', models.DateTimeField(blank=True, null=True, verbose_name='结论时间')),
-                ('rectification_due', models.DateField(blank=True, null=True, verbose_name='整改报告截止')),
-                ('rectification_text', models.TextField(blank=True, verbose_name='整改报告')),
-                ('rectification_submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='整改报告提交时间')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='最近催报')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('concluded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='chambers.campaign')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='annual_reports', to='chambers.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "未报送"),
+                            ("submitted", "已报送"),
+                            ("returned", "已退回"),
+                            ("concluded", "已结论"),
+                        ],
+                        default="not_started",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("sections", models.JSONField(blank=True, default=dict, verbose_name="报告内容")),
+                (
+                    "income_yuan",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="年度收入（元）"
+                    ),
+                ),
+                (
+                    "expense_yuan",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="年度支出（元）"
+                    ),
+                ),
+                (
+                    "net_assets_yuan",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="净资产（元）"
+                    ),
+                ),
+                ("declared", models.BooleanField(default=False, verbose_name="已签署声明")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="报送时间")),
+                ("late", models.BooleanField(default=False, verbose_name="逾期报送")),
+                ("return_comment", models.TextField(blank=True, verbose_name="退回意见")),
+                (
+                    "conclusion",
+                    models.CharField(
+                        blank=True,
+                        choices=[("pass", "合格"), ("basic", "基本合格"), ("fail", "不合格")],
+                        max_length=6,
+                        verbose_name="年检结论",
+                    ),
+                ),
+                ("conclusion_comment", models.TextField(blank=True, verbose_name="结论意见")),
+                ("concluded_at", models.DateTimeField(blank=True, null=True, verbose_name="结论时间")),
+                ("rectification_due", models.DateField(blank=True, null=True, verbose_name="整改报告截止")),
+                ("rectification_text", models.TextField(blank=True, verbose_name="整改报告")),
+                (
+                    "rectification_submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="整改报告提交时间"),
+                ),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="最近催报")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "concluded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="chambers.campaign",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="annual_reports",
+                        to="chambers.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年检报告',
-                'verbose_name_plural': '年检报告',
-                'ordering': ['campaign', 'organisation__name'],
+                "verbose_name": "年检报告",
+                "verbose_name_plural": "年检报告",
+                "ordering": ["campaign", "organisation__name"],
             },
         ),
         migrations.CreateModel(
-            name='OrganisationAccount',
+            name="OrganisationAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accounts', to='chambers.organisation')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='chambers_account', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accounts",
+                        to="chambers.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chambers_account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '社会组织账号',
-                'verbose_name_plural': '社会组织账号',
+                "verbose_name": "社会组织账号",
+                "verbose_name_plural": "社会组织账号",
             },
         ),
         migrations.CreateModel(
-            name='RegistrationError',
+            name="RegistrationError",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('found_on', models.DateField(verbose_name='发现日期')),
-                ('description', models.CharField(max_length=300, verbose_name='差错说明')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='errors', to='chambers.application')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("found_on", models.DateField(verbose_name="发现日期")),
+                ("description", models.CharField(max_length=300, verbose_name="差错说明")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="errors",
+                        to="chambers.application",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '登记差错',
-                'verbose_name_plural': '登记差错',
+                "verbose_name": "登记差错",
+                "verbose_name_plural": "登记差错",
             },
         ),
         migrations.CreateModel(
-            name='YearTarget',
+            name="YearTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('inspections', models.PositiveIntegerField(default=0, verbose_name='年检（家次）')),
-                ('revocations', models.PositiveIntegerField(default=0, verbose_name='撤销（件）')),
-                ('changes', models.PositiveIntegerField(default=0, verbose_name='变更（件）')),
-                ('registrations', models.PositiveIntegerField(default=0, verbose_name='新登记（件）')),
-                ('certificates', models.PositiveIntegerField(default=0, verbose_name='证书（件）')),
-                ('error_rate_max', models.DecimalField(decimal_places=2, default=Decimal('5'), max_digits=5, verbose_name='登记差错率上限（%）')),
-                ('ontime_rate_min', models.DecimalField(decimal_places=2, default=Decimal('95'), max_digits=5, verbose_name='按时办结率下限（%）')),
-                ('complaints_max', models.PositiveIntegerField(default=5, verbose_name='公众投诉上限（件）')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='地区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("inspections", models.PositiveIntegerField(default=0, verbose_name="年检（家次）")),
+                ("revocations", models.PositiveIntegerField(default=0, verbose_name="撤销（件）")),
+                ("changes", models.PositiveIntegerField(default=0, verbose_name="变更（件）")),
+                ("registrations", models.PositiveIntegerField(default=0, verbose_name="新登记（件）")),
+                ("certificates", models.PositiveIntegerField(default=0, verbose_name="证书（件）")),
+                (
+                    "error_rate_max",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("5"),
+                        max_digits=5,
+                        verbose_name="登记差错率上限（%）",
+                    ),
+                ),
+                (
+                    "ontime_rate_min",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("95"),
+                        max_digits=5,
+                        verbose_name="按时办结率下限（%）",
+                    ),
+                ),
+                ("complaints_max", models.PositiveIntegerField(default=5, verbose_name="公众投诉上限（件）")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="地区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年度目标',
-                'verbose_name_plural': '年度目标',
+                "verbose_name": "年度目标",
+                "verbose_name_plural": "年度目标",
             },
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.UniqueConstraint(fields=('area', 'year'), name='chambers_campaign_area_year'),
+            model_name="campaign",
+            constraint=models.UniqueConstraint(fields=("area", "year"), name="chambers_campaign_area_year"),
         ),
         migrations.AddIndex(
-            model_name='material',
-            index=models.Index(fields=['application', 'item'], name='chambers_ma_applica_fb8e8e_idx'),
+            model_name="material",
+            index=models.Index(fields=["application", "item"], name="chambers_ma_applica_fb8e8e_idx"),
         ),
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(fields=['area', 'kind', 'status'], name='chambers_or_area_id_0090f0_idx'),
+            model_name="organisation",
+            index=models.Index(fields=["area", "kind", "status"], name="chambers_or_area_id_0090f0_idx"),
         ),
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(fields=['place_of_origin'], name='chambers_or_place_o_9282a9_idx'),
+            model_name="organisation",
+            index=models.Index(fields=["place_of_origin"], name="chambers_or_place_o_9282a9_idx"),
         ),
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(fields=['status'], name='chambers_or_status_c9e696_idx'),
+            model_name="organisation",
+            index=models.Index(fields=["status"], name="chambers_or_status_c9e696_idx"),
         ),
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(fields=['registered_on'], name='chambers_or_registe_950122_idx'),
+            model_name="organisation",
+            index=models.Index(fields=["registered_on"], name="chambers_or_registe_950122_idx"),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'chamber'), ('status__in', ['preparing', 'active']), models.Q(('place_of_origin', ''), _negated=True)), fields=('area', 'place_of_origin'), name='chambers_one_per_origin_area', violation_error_message='同一地区同一原籍地只能有一家异地商会（一地一会）'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("kind", "chamber"),
+                    ("status__in", ["preparing", "active"]),
+                    models.Q(("place_of_origin", ""), _negated=True),
+                ),
+                fields=("area", "place_of_origin"),
+                name="chambers_one_per_origin_area",
+                violation_error_message="同一地区同一原籍地只能有一家异地商会（一地一会）",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.UniqueConstraint(fields=('organisation', 'credit_code'), name='chambers_member_unique'),
+            model_name="member",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "credit_code"), name="chambers_member_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['organisation', 'at'], name='chambers_ev_organis_4192df_idx'),
+            model_name="event",
+            index=models.Index(fields=["organisation", "at"], name="chambers_ev_organis_4192df_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['action', 'at'], name='chambers_ev_action_b15abe_idx'),
+            model_name="event",
+            index=models.Index(fields=["action", "at"], name="chambers_ev_action_b15abe_idx"),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['area', 'received_on'], name='chambers_co_area_id_5a0b83_idx'),
+            model_name="complaint",
+            index=models.Index(fields=["area", "received_on"], name="chambers_co_area_id_5a0b83_idx"),
         ),
         migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['organisation', 'status'], name='chambers_ce_organis_432262_idx'),
+            model_name="certificate",
+            index=models.Index(fields=["organisation", "status"], name="chambers_ce_organis_432262_idx"),
         ),
         migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['issued_on'], name='chambers_ce_issued__4d0153_idx'),
+            model_name="certificate",
+            index=models.Index(fields=["issued_on"], name="chambers_ce_issued__4d0153_idx"),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.UniqueConstraint(fields=('year', 'seq'), name='chambers_cert_year_seq'),
+            model_name="certificate",
+            constraint=models.UniqueConstraint(fields=("year", "seq"), name="chambers_cert_year_seq"),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['status', 'due_on'], name='chambers_ap_status_c6d3ae_idx'),
+            model_name="application",
+            index=models.Index(fields=["status", "due_on"], name="chambers_ap_status_c6d3ae_idx"),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['kind', 'status', 'decided_at'], name='chambers_ap_kind_db84f7_idx'),
+            model_name="application",
+            index=models.Index(fields=["kind", "status", "decided_at"], name="chambers_ap_kind_db84f7_idx"),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['organisation', 'status'], name='chambers_ap_organis_338836_idx'),
+            model_name="application",
+            index=models.Index(fields=["organisation", "status"], name="chambers_ap_organis_338836_idx"),
         ),
         migrations.AddIndex(
-            model_name='annualreport',
-            index=models.Index(fields=['campaign', 'status'], name='chambers_an_campaig_69c78d_idx'),
+            model_name="annualreport",
+            index=models.Index(fields=["campaign", "status"], name="chambers_an_campaig_69c78d_idx"),
         ),
         migrations.AddIndex(
-            model_name='annualreport',
-            index=models.Index(fields=['conclusion', 'concluded_at'], name='chambers_an_conclus_a1ab41_idx'),
+            model_name="annualreport",
+            index=models.Index(fields=["conclusion", "concluded_at"], name="chambers_an_conclus_a1ab41_idx"),
         ),
         migrations.AddIndex(
-            model_name='annualreport',
-            index=models.Index(fields=['organisation', 'campaign'], name='chambers_an_organis_a71f7f_idx'),
+            model_name="annualreport",
+            index=models.Index(fields=["organisation", "campaign"], name="chambers_an_organis_a71f7f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='annualreport',
-            constraint=models.UniqueConstraint(fields=('campaign', 'organisation'), name='chambers_report_unique'),
+            model_name="annualreport",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "organisation"), name="chambers_report_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='registrationerror',
-            index=models.Index(fields=['found_on'], name='chambers_re_found_o_e1ec1f_idx'),
+            model_name="registrationerror",
+            index=models.Index(fields=["found_on"], name="chambers_re_found_o_e1ec1f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='yeartarget',
-            constraint=models.UniqueConstraint(fields=('area', 'year'), name='chambers_target_area_year'),
+            model_name="yeartarget",
+            constraint=models.UniqueConstraint(fields=("area", "year"), name="chambers_target_area_year"),
         ),
     ]
