@@ -256,3 +256,17 @@ def test_staff_with_expired_password_is_not_needed_for_public_pages(invited: lis
     ):
         r = c.get(url)
         assert r.status_code == 200, url
+
+
+def test_stale_drafts_expire(invited: list, survey: Survey) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    for _, token in invited[:2]:
+        Client().get(reverse("surveys:answer_token", args=[token]))
+    Draft.objects.filter(pk=Draft.objects.order_by("pk").first().pk).update(  # type: ignore[union-attr]
+        updated_on=timezone.localdate() - dt.timedelta(days=61)
+    )
+    assert answering.expire_drafts() == 1
+    assert Draft.objects.count() == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -335,6 +336,17 @@ def release_sealed(survey_id: int | None = None, *, force: bool = False) -> int:
 @periodic(300, name="surveys.release_sealed")
 def release_job() -> int:
     return release_sealed()
+
+
+DRAFT_DAYS = 60  # as long as the device cookie lives (public_views.COOKIE_AGE)
+
+
+@periodic(86400, name="surveys.expire_drafts")
+def expire_drafts() -> int:
+    """Delete drafts untouched for DRAFT_DAYS days (and every draft of a closed survey)."""
+    cutoff = timezone.localdate() - timedelta(days=DRAFT_DAYS)
+    stale = Draft.objects.filter(Q(updated_on__lt=cutoff) | Q(survey__status=SurveyStatus.CLOSED))
+    return stale.delete()[0]
 
 
 @transaction.atomic
