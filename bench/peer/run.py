@@ -235,6 +235,18 @@ def rss_kb(pid: int) -> int | None:
     return None
 
 
+def backends(db: str) -> dict[int, int]:
+    """CPU ticks of the PostgreSQL backends connected to DB, by pid (children of the postmaster)."""
+    out = {}
+    for p in children(postmaster()):
+        try:
+            if f" {db} " in Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode() + " ":
+                out[p] = cpu_ticks([p])
+        except OSError:
+            pass
+    return out
+
+
 def postmaster() -> int:
     return int((SCRATCH / "pg" / "data" / "postmaster.pid").read_text().split()[0])
 
@@ -247,7 +259,6 @@ class Sampler(threading.Thread):
         self.server = server
         self.peak: dict[int, int] = {}
         self.stop_evt = threading.Event()
-        self.pg = postmaster()
 
     def run(self) -> None:
         while not self.stop_evt.is_set():
@@ -259,7 +270,7 @@ class Sampler(threading.Thread):
 
     def __enter__(self) -> Sampler:
         self.w0 = cpu_ticks(self.server.workers())
-        self.p0 = cpu_ticks(children(self.pg))
+        self.p0 = backends(self.server.db)
         self.c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.start()
         return self
@@ -268,7 +279,8 @@ class Sampler(threading.Thread):
         self.stop_evt.set()
         self.join()
         self.worker_s = (cpu_ticks(self.server.workers()) - self.w0) / CLK
-        self.pg_s = max(0, cpu_ticks(children(self.pg)) - self.p0) / CLK
+        p1 = backends(self.server.db)  # backends of this run's connections; one that left is not counted
+        self.pg_s = sum(t - self.p0.get(p, 0) for p, t in p1.items()) / CLK
         c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.client_s = (c1.ru_utime + c1.ru_stime) - (self.c0.ru_utime + self.c0.ru_stime)
 
@@ -398,6 +410,19 @@ def sql_floor(db: str, statements: list[str], repeat: int = 5) -> float:
 # --- the bench step ------------------------------------------------------------------------------------
 
 
+def summarize(results: dict[str, dict[str, Any]]) -> None:
+    """Medians of each cell's rounds (in place)."""
+    for system in results:
+        for cell in results[system].values():
+            runs = cell["runs"]
+            cell["median"] = {k: round(median(runs, k), 2) for k in
+                              ("rps", "p50_ms", "p95_ms", "p99_ms", "worker_cpu_ms", "pg_cpu_ms", "client_cpu_ms")}  # fmt: skip
+            cell["median"]["rss_peak_mib"] = max(r["rss_peak_mib"] for r in runs)
+            cell["median"]["requests"] = sum(r["requests"] for r in runs)
+            cell["median"]["bad"] = sum(r["bad"] for r in runs)
+            cell["mode"] = runs[0]["mode"]
+
+
 def step_bench(size: str, a: argparse.Namespace, qq_py: str, source: Path) -> dict[str, Any]:
     peer_db, qq_db = f"helpdesk_{size}", f"qq_peer_{size}"
     gen_path = SCRATCH / f"gen-{peer_db}.json"
@@ -423,6 +448,24 @@ def step_bench(size: str, a: argparse.Namespace, qq_py: str, source: Path) -> di
                             if k in gen},
                    "qinqing": {k: prep[k] for k in ("demands", "list_unit", "year_start", "year_end",
                                                     "year_demands_prefecture")}}  # fmt: skip
+    say("in-process query counts (before the load: a partial run keeps them)")
+    inproc = {"peer": SCRATCH / f"inproc-peer-{size}.json", "qinqing": SCRATCH / f"inproc-qq-{size}.json"}
+    skip = "dashboard" if size == "1m" else ""  # ~20 s a request on the peer at 1M: counted once below
+    run([str(PEER_PY), str(HERE / "peer_side.py"), "inproc", "--gen", str(gen_path), "--out", str(inproc["peer"]),
+         "--repeat", "3", "--skip", skip], env=dict(os.environ, PGDATABASE=peer_db, PGPORT=PGPORT))  # fmt: skip
+    run([qq_py, str(HERE / "qq_side.py"), "inproc", "--prep", str(prep_path), "--out", str(inproc["qinqing"])],
+        env=qq_env(qq_db, source), cwd=ROOT)  # fmt: skip
+    run([qq_py, str(HERE / "qq_side.py"), "cleanup"], env=qq_env(qq_db, source), cwd=ROOT)
+    run([str(PEER_PY), str(HERE / "peer_side.py"), "cleanup", "--gen", str(gen_path), "--db", peer_db])
+    ip = {s: json.loads(p.read_text()) for s, p in inproc.items()}
+    if skip:
+        ip["peer"]["dashboard"] = {"queries": 93, "note": "from the harness README (19–21 s a request)"}
+    for system, db in (("peer", peer_db), ("qinqing", qq_db)):
+        for sname, cell in ip[system].items():
+            if sname.startswith("list_json"):
+                cell["sql_floor_ms"] = sql_floor(db, cell["statements"])
+            cell.pop("statements", None)
+    out["inproc"] = ip
     peer, qq = Server("peer", peer_db, qq_py, source), Server("qinqing", qq_db, qq_py, source)
     results: dict[str, dict[str, Any]] = {"peer": {}, "qinqing": {}}
     only = set(filter(None, a.scenarios.split(",")))
@@ -469,6 +512,11 @@ def step_bench(size: str, a: argparse.Namespace, qq_py: str, source: Path) -> di
                         f"p95 {r['p95_ms']:8.1f} ms  n={r['requests']} bad={r['bad']}  rss {r['rss_peak_mib']} MiB  "
                         f"cpu/req worker {r['worker_cpu_ms']} pg {r['pg_cpu_ms']} wrk {r['client_cpu_ms']} ms")  # fmt: skip
                     time.sleep(1)
+            summarize(results)
+            partial = dict(
+                out, results=results, load_after=loadavg(), finished="(partial) " + time.strftime("%H:%M:%S")
+            )
+            (SCRATCH / f"side-{size}.json").write_text(json.dumps(partial, ensure_ascii=False, indent=1))
             if name == "create_api":  # the generated data only for what follows
                 run([qq_py, str(HERE / "qq_side.py"), "cleanup"], env=qq_env(qq_db, source), cwd=ROOT)
                 run(
@@ -485,35 +533,8 @@ def step_bench(size: str, a: argparse.Namespace, qq_py: str, source: Path) -> di
     finally:
         peer.stop()
         qq.stop()
-    for system in results:
-        for cell in results[system].values():
-            runs = cell["runs"]
-            cell["median"] = {k: round(median(runs, k), 2) for k in
-                              ("rps", "p50_ms", "p95_ms", "p99_ms", "worker_cpu_ms", "pg_cpu_ms", "client_cpu_ms")}  # fmt: skip
-            cell["median"]["rss_peak_mib"] = max(r["rss_peak_mib"] for r in runs)
-            cell["median"]["requests"] = sum(r["requests"] for r in runs)
-            cell["median"]["bad"] = sum(r["bad"] for r in runs)
-            cell["mode"] = runs[0]["mode"]
-    say("in-process query counts")
-    inproc = {"peer": SCRATCH / f"inproc-peer-{size}.json", "qinqing": SCRATCH / f"inproc-qq-{size}.json"}
-    skip = "dashboard" if size == "1m" else ""  # ~20 s a request on the peer at 1M: counted once below
-    run([str(PEER_PY), str(HERE / "peer_side.py"), "inproc", "--gen", str(gen_path), "--out", str(inproc["peer"]),
-         "--repeat", "3", "--skip", skip], env=dict(os.environ, PGDATABASE=peer_db, PGPORT=PGPORT))  # fmt: skip
-    run([qq_py, str(HERE / "qq_side.py"), "inproc", "--prep", str(prep_path), "--out", str(inproc["qinqing"])],
-        env=qq_env(qq_db, source), cwd=ROOT)  # fmt: skip
-    run([qq_py, str(HERE / "qq_side.py"), "cleanup"], env=qq_env(qq_db, source), cwd=ROOT)
-    run([str(PEER_PY), str(HERE / "peer_side.py"), "cleanup", "--gen", str(gen_path), "--db", peer_db])
-    ip = {s: json.loads(p.read_text()) for s, p in inproc.items()}
-    if skip:
-        ip["peer"]["dashboard"] = {"queries": 93, "note": "from the harness README (19–21 s a request)"}
-    for system, db in (("peer", peer_db), ("qinqing", qq_db)):
-        for sname, cell in ip[system].items():
-            if sname.startswith("list_json"):
-                cell["sql_floor_ms"] = sql_floor(db, cell["statements"])
-            cell.pop("statements", None)
-    out.update(
-        results=results, inproc=ip, load_after=loadavg(), finished=time.strftime("%Y-%m-%d %H:%M:%S %Z")
-    )
+    summarize(results)
+    out.update(results=results, load_after=loadavg(), finished=time.strftime("%Y-%m-%d %H:%M:%S %Z"))
     say(f"bench {size}: load average after {out['load_after']}")
     return out
 
@@ -561,15 +582,20 @@ def size_table(res: dict[str, Any]) -> list[str]:
         f"{d['qinqing']['year_demands_prefecture']:,} demands.",
         "",
         "| workload | system | req/s | p50 ms | p95 ms | RSS/worker MiB | queries | in-process ms | worker CPU ms/req "
-        "| PG CPU ms/req | Q ÷ peer (req/s) | target | checks |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| PG CPU ms/req | Q ÷ peer (req/s) | Q ÷ peer (CPU/req) | target | checks |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     R, ip = res["results"], res["inproc"]
     for sname, base, label in PAIRS:
         if sname not in R["qinqing"] or base not in R["peer"]:
             continue
         p, q = R["peer"][base], R["qinqing"][sname]
-        ratio = q["median"]["rps"] / p["median"]["rps"] if p["median"]["rps"] else 0
+        # Paired rounds (peer, then Qinqing, within a minute): the median of the per-round ratios.
+        pairs = [qr["rps"] / pr["rps"] for pr, qr in zip(p["runs"], q["runs"], strict=False) if pr["rps"]]
+        ratio = statistics.median(pairs) if pairs else 0
+        p_cpu = p["median"]["worker_cpu_ms"] + p["median"]["pg_cpu_ms"]
+        q_cpu = q["median"]["worker_cpu_ms"] + q["median"]["pg_cpu_ms"]
+        cpu_ratio = p_cpu / q_cpu if q_cpu else 0
         tgt = TARGETS.get(sname)
         verdict = "—"
         if tgt:
@@ -590,7 +616,8 @@ def size_table(res: dict[str, Any]) -> list[str]:
                 f"| {first} | {system}{mode} | {fmt(m['rps'])} | {fmt(m['p50_ms'])} | "
                 f"{fmt(m['p95_ms'])} | {fmt(m['rss_peak_mib'], 0)} | {i.get('queries', '—')} | {fmt(i.get('total_ms'))} | "
                 f"{fmt(m['worker_cpu_ms'])} | {fmt(m['pg_cpu_ms'])} | "
-                f"{(fmt(ratio, 2) + '×') if system == 'Qinqing' else ''} | {verdict if system == 'Qinqing' else ''} | "
+                f"{(fmt(ratio, 2) + '×') if system == 'Qinqing' else ''} | "
+                f"{(fmt(cpu_ratio, 2) + '×') if system == 'Qinqing' else ''} | {verdict if system == 'Qinqing' else ''} | "
                 f"{m['requests'] - m['bad']}/{m['requests']} |"
             )  # fmt: skip
     floors = []
@@ -656,7 +683,7 @@ def write_results(all_res: dict[str, dict[str, Any]], vers: str, notes: str) -> 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", default="setup,build,bench")
+    ap.add_argument("--steps", default="setup,build,bench", help="setup,build,bench (report: the table only)")
     ap.add_argument("--sizes", default="100k,1m")
     ap.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     ap.add_argument("--rounds", type=int, default=3)
@@ -679,13 +706,13 @@ def main() -> int:
     if "build" in steps:
         for s in sizes:
             step_build(s, a.qq_python, source)
-    if "bench" in steps:
+    if "bench" in steps or "report" in steps:
         all_res = {}
         for s in ("100k", "1m"):  # earlier sizes of the same series stay in the table
             f = SCRATCH / f"side-{s}.json"
-            if f.exists() and s not in sizes:
+            if f.exists() and (s not in sizes or "bench" not in steps):
                 all_res[s] = json.loads(f.read_text())
-        for s in sizes:
+        for s in sizes if "bench" in steps else ():
             all_res[s] = step_bench(s, a, a.qq_python, source)
             (SCRATCH / f"side-{s}.json").write_text(json.dumps(all_res[s], ensure_ascii=False, indent=1))
         if not a.no_write:
