@@ -26,6 +26,7 @@ SAMPLES: dict[str, list[str]] = {
     "runjobs": ["--once"],
     "serve": ["--bind", "127.0.0.1:0", "--workers", "1"],
     "investment_rebuild_aggregates": ["--check"],
+    "backup": ["--out", "{tmp}/backups"],
     # Django's own commands an operator uses.
     "createsuperuser": ["--noinput", "--username", "operator", "--email", "op@example.gov.cn"],
     "changepassword": ["admin"],
@@ -34,7 +35,7 @@ SAMPLES: dict[str, list[str]] = {
 # Commands that need no database at all (they succeed either way).
 NO_DATABASE = {"creditcode": ["91350100M000100Y43"]}
 # Commands that initialise or inspect a fresh database (only the unreachable case applies).
-INITIALISE = {"migrate": [], "demo": ["--no-serve"], "showmigrations": []}
+INITIALISE = {"migrate": [], "demo": ["--no-serve"], "showmigrations": [], "restore": ["{tmp}/none", "--yes"]}
 
 
 def _qinqing_commands() -> set[str]:

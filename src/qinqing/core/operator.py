@@ -53,8 +53,12 @@ def database_state() -> str | None:
     return None
 
 
-class NotReady(Exception):
-    """Raised by a command that cannot start; its message is the line the operator sees."""
+class OperatorError(Exception):
+    """A command that cannot proceed; its message is the one line the operator sees (no traceback)."""
+
+
+class NotReady(OperatorError):
+    """Raised by a command that cannot start because the database is not ready."""
 
 
 def require_database() -> None:
@@ -69,7 +73,7 @@ def explain(exc: BaseException) -> str:
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError
 
-    if isinstance(exc, NotReady):
+    if isinstance(exc, OperatorError):
         return str(exc)
     if isinstance(exc, DatabaseError):
         try:
