@@ -301,3 +301,18 @@ def test_schema_lists_the_public_answering_api() -> None:
         and "/api/v1/surveys/answer/open/{slug}/{unit_id}/" in text
     )
     _ = io
+
+
+def test_every_surveys_endpoint_is_in_the_schema_with_its_errors(designer: User) -> None:
+    c = client_for(designer)
+    schema = c.get("/api/schema/", {"format": "json"}).json()
+    paths = {p: ops for p, ops in schema["paths"].items() if p.startswith("/api/v1/surveys/")}
+    assert len(paths) >= 14
+    for path, ops in paths.items():
+        for method, op in ops.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            codes = set(op["responses"])
+            assert codes & {"400", "403", "404", "409"}, (path, method, sorted(codes))
+    public = paths["/api/v1/surveys/answer/token/{token}/"]["post"]
+    assert {"201", "400", "404", "409", "429"} <= set(public["responses"])
