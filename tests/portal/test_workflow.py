@@ -380,3 +380,26 @@ def test_brochure_selection_narrows_contents(
     assert publications.generate(created).contents == [
         {"kind": "policy", "ref": site["policy"].pk, "title": "支持制造业高质量发展的若干措施"}
     ]
+
+
+def test_settings_page_changes_answer_days_and_needs_a_new_notice_version(
+    reviewer: Any, cj_dispatcher: Any
+) -> None:
+    client = Client()
+    client.force_login(reviewer)
+    from qinqing.portal.models import PortalSettings
+
+    cfg = PortalSettings.current()
+    base = {f: getattr(cfg, f) or "" for f in services.SETTINGS_FIELDS if f != "default_unit"}
+    base["default_unit"] = unit("乌鲁木齐市招商服务局").pk
+    refused = client.post("/portal/staff/settings/", {**base, "notice_text": "新的告知书内容"})
+    assert "修改告知书内容时请同时更新版本号" in refused.content.decode()
+    ok = client.post(
+        "/portal/staff/settings/",
+        {**base, "answer_days": 5, "notice_text": "新的告知书内容", "notice_version": "2027-1"},
+    )
+    assert ok.status_code == 302
+    cfg.refresh_from_db()
+    assert (cfg.answer_days, cfg.notice_version) == (5, "2027-1")
+    with pytest.raises(Exception, match="州（市）级"):
+        services.update_settings(cj_dispatcher, {"answer_days": 2})

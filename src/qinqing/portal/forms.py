@@ -15,6 +15,7 @@ from qinqing.portal.models import (
     EnterpriseScale,
     Entry,
     PolicyType,
+    PortalSettings,
     ProfileSection,
     ProjectType,
     PublicationKind,
@@ -357,3 +358,31 @@ class EditionErrorForm(forms.Form):
     copies_affected = forms.IntegerField(
         label="涉及册数", min_value=1, initial=1, widget=forms.NumberInput(attrs={"class": "form-control"})
     )
+
+
+class SettingsForm(forms.ModelForm[PortalSettings]):
+    base_url = forms.URLField(label="门户对外地址", required=False, assume_scheme="https", max_length=200)
+
+    class Meta:
+        model = PortalSettings
+        fields = [
+            "site_name",
+            "site_name_en",
+            "base_url",
+            "default_unit",
+            "answer_days",
+            "warn_share",
+            "notice_version",
+            "notice_text",
+            "inquiry_ip_limit",
+            "inquiry_phone_limit",
+        ]
+        widgets = {"notice_text": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["default_unit"].queryset = Unit.objects.filter(is_active=True).order_by("path")  # type: ignore[attr-defined]
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )

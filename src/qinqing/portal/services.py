@@ -388,3 +388,50 @@ def log_edition_error(
     )
     record_create(user, row)
     return row
+
+
+# --- settings -------------------------------------------------------------------------------------
+SETTINGS_FIELDS = (
+    "site_name",
+    "site_name_en",
+    "base_url",
+    "default_unit",
+    "answer_days",
+    "warn_share",
+    "notice_version",
+    "notice_text",
+    "inquiry_ip_limit",
+    "inquiry_phone_limit",
+)
+
+
+@transaction.atomic
+def update_settings(user: Any, data: Mapping[str, Any]) -> Any:
+    """Change the portal settings (portal.review, at prefecture level or above); audited field by field.
+
+    A new notice text needs a new notice version: consents record the version they agreed to."""
+    from qinqing.audit.services import record_update
+    from qinqing.audit.services import snapshot as audit_snapshot
+    from qinqing.orgs.models import Tier
+    from qinqing.portal.models import PortalSettings
+
+    require(user, "portal.review")
+    unit = getattr(user, "scope_unit", None)
+    if unit is None or unit.tier > Tier.PREFECTURE:
+        raise PermissionDenied("门户设置由州（市）级修改")
+    cfg = PortalSettings.objects.select_for_update().get_or_create(pk=1)[0]
+    before = audit_snapshot(cfg)
+    old_text, old_version = cfg.notice_text, cfg.notice_version
+    for key in SETTINGS_FIELDS:
+        if key in data:
+            setattr(cfg, key, data[key])
+    if cfg.notice_text != old_text and cfg.notice_version == old_version:
+        raise ValidationError({"notice_version": "修改告知书内容时请同时更新版本号"})
+    cfg.full_clean()
+    cfg.save()
+    record_update(user, cfg, before)
+    from qinqing.portal import inquiries
+
+    transaction.on_commit(inquiries.forget_config)
+    snapshot.bump()  # the site name is on every page
+    return cfg

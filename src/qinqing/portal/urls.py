@@ -50,4 +50,5 @@ urlpatterns = [
     path("staff/publications/<int:pk>/file.<str:fmt>", staff.edition_file, name="edition_file"),
     path("staff/publications/<int:pk>/<str:action>/", staff.edition_action, name="edition_action"),
     path("staff/figures/", staff.figures, name="figures"),
+    path("staff/settings/", staff.settings_page, name="settings"),
 ]

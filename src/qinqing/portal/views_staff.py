@@ -404,3 +404,26 @@ def figures(request: HttpRequest) -> HttpResponse:
     return render(
         request, "portal/staff/figures.html", {"fig": fig, "rows": rows, "year": year, "unit": unit}
     )
+
+
+@login_required
+@require_capability("portal.review")
+def settings_page(request: HttpRequest) -> HttpResponse:
+    from qinqing.portal.forms import SettingsForm
+    from qinqing.portal.models import PortalSettings
+
+    cfg = PortalSettings.current()
+    form = SettingsForm(request.POST or None, instance=cfg)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_settings(request.user, {k: form.cleaned_data[k] for k in form.Meta.fields})
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            for field, errs in errors.items():
+                form.add_error(field if field in form.fields else None, errs)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "门户设置已保存")
+            return redirect("portal:settings")
+    return render(request, "portal/staff/settings.html", {"form": form})
