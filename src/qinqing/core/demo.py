@@ -76,6 +76,24 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("ent_demo", "企业联系人", "", (Role.ENTERPRISE,), "企业用户：提交诉求、评价"),
 ]
 
+# Accounts that an app's demo loader creates with its own data (an organisation's account needs the
+# organisation): printed with the others and checked by tests/core/test_demo.py.
+@dataclass(frozen=True)
+class AppAccount:
+    username: str
+    role: Role
+    where: str
+    note: str
+
+
+APP_ACCOUNTS = [
+    AppAccount("eval_firm", Role.EVALUATOR, "昌吉州营商环境服务中心", "第三方评估机构：只看所在评估轮次"),
+    AppAccount("zhou_interviewer", Role.INTERVIEWER, "昌吉州营商环境服务中心", "调查员：录入访问问卷"),
+    AppAccount("zj_chamber", Role.ORG_MEMBER, "乌鲁木齐浙江商会", "已登记商会：变更、年检、证书"),
+    AppAccount("hn_chamber", Role.ORG_MEMBER, "乌鲁木齐河南商会", "筹备中商会：申请登记"),
+    AppAccount("sc_chamber", Role.ORG_MEMBER, "乌鲁木齐四川商会", "商会账号"),
+]
+
 # Each app may ship `qinqing.<app>.demo.load(stdout) -> int`; loaded in this order.
 APP_LOADERS = [
     "qinqing.enterprises.demo",

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qinqing.core import jobs
-from qinqing.core.demo import DEMO_PASSWORD, DEMO_USERS, load_all
+from qinqing.core.demo import APP_ACCOUNTS, DEMO_PASSWORD, DEMO_USERS, load_all
 
 
 class Command(BaseCommand):
@@ -30,6 +30,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {spec.username:<20} {spec.full_name:<8} {spec.unit or '（企业用户）'}  {spec.note}"
             )
+        for account in APP_ACCOUNTS:
+            self.stdout.write(f"  {account.username:<20} {account.role.label:<8} {account.where}  {account.note}")
         if options["no_serve"]:
             return
         threading.Thread(target=jobs.run_forever, name="qinqing-jobs", daemon=True).start()
