@@ -49,3 +49,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "qinqing.core.views.not_found"
+handler500 = "qinqing.core.views.server_error"

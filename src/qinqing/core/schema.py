@@ -19,19 +19,40 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+def _error(description: str, ref: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
 def add_throttled_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    """Postprocessing hook: every operation may answer 429 (``ApiRateThrottle``) with Retry-After."""
+    """Postprocessing hook: the errors every operation can answer, where an app did not declare them.
+
+    429 (``ApiRateThrottle``, with Retry-After) everywhere; 401/403 where the operation needs credentials;
+    404 where the path names an object (out of scope answers 404 too); 400 where the operation takes a
+    body or query parameters (the exception handler's {"code", "detail", "fields"})."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    error_ref = {"$ref": "#/components/schemas/Error"} if "Error" in schemas else {"type": "object"}
+    ref = {"$ref": "#/components/schemas/Error"} if "Error" in schemas else {"type": "object"}
     throttled = {
-        "description": "请求过于频繁（限流），Retry-After 秒后再试",
+        **_error("请求过于频繁（限流），Retry-After 秒后再试", ref),
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "秒"}},
-        "content": {"application/json": {"schema": error_ref}},
     }
-    for operations in result.get("paths", {}).values():
+    default_security = result.get("security")
+    for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
-            if isinstance(operation, dict) and "responses" in operation:
-                operation["responses"].setdefault("429", throttled)
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.setdefault("429", throttled)
+            security = operation.get("security", default_security) or []
+            if any(requirement for requirement in security):
+                responses.setdefault("401", _error("未登录或令牌无效", ref))
+                responses.setdefault("403", _error("无权执行此操作", ref))
+            if "{" in path:
+                responses.setdefault("404", _error("未找到，或无权访问", ref))
+            takes_input = "requestBody" in operation or any(
+                p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict)
+            )
+            if takes_input:
+                responses.setdefault("400", _error("输入有误", ref))
     return result
