@@ -76,6 +76,7 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("ent_demo", "企业联系人", "", (Role.ENTERPRISE,), "企业用户：提交诉求、评价"),
 ]
 
+
 # Accounts that an app's demo loader creates with its own data (an organisation's account needs the
 # organisation): printed with the others and checked by tests/core/test_demo.py.
 @dataclass(frozen=True)

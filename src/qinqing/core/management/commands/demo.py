@@ -31,7 +31,9 @@ class Command(BaseCommand):
                 f"  {spec.username:<20} {spec.full_name:<8} {spec.unit or '（企业用户）'}  {spec.note}"
             )
         for account in APP_ACCOUNTS:
-            self.stdout.write(f"  {account.username:<20} {account.role.label:<8} {account.where}  {account.note}")
+            self.stdout.write(
+                f"  {account.username:<20} {account.role.label:<8} {account.where}  {account.note}"
+            )
         if options["no_serve"]:
             return
         threading.Thread(target=jobs.run_forever, name="qinqing-jobs", daemon=True).start()
