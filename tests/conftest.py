@@ -14,7 +14,7 @@ from qinqing.orgs.models import Unit
 from qinqing.orgs.tree import load_tree
 from tests import factories
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_support", "tests.scoping.report"]
 
 
 @pytest.fixture(autouse=True)

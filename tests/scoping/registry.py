@@ -7,6 +7,7 @@ battery then proves, for each role, that in-scope rows answer 200 and out-of-sco
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,8 @@ class ScopedCase:
 
 
 REGISTRY: dict[str, ScopedCase] = {}
+# Cells (object × role × action) the battery proved in this run, by surface; printed at the end (conftest).
+PROVED: collections.Counter[str] = collections.Counter()
 # Models whose scope is not unit/enterprise based and that have their own tests (with the reason).
 EXEMPT: dict[str, str] = {
     "audit.auditevent": "visible to audit administrators only: tests/audit/test_audit.py",

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from qinqing.core.scoping import scoped_models
 from tests.factories import EnterpriseFactory, make_user, unit
-from tests.scoping.registry import EXEMPT, REGISTRY
+from tests.scoping.registry import EXEMPT, PROVED, REGISTRY
 
 LABELS = sorted(REGISTRY)
 WITH_PAGE = [label for label in LABELS if REGISTRY[label].page_url]
@@ -77,6 +77,8 @@ def test_queryset_scope(label: str, rows: dict[str, Any]) -> None:
         visible = set(model.objects.visible_to(actors["enterprise"]).values_list("pk", flat=True))
         assert inside.pk in visible
         assert outside.pk not in visible
+    # object (in, out) × actor (county, county unit, prefecture, other prefecture[, enterprise]) × read
+    PROVED["queryset"] += 2 * (4 + ("enterprise" in actors))
 
 
 def _status_pairs(label: str, rows: dict[str, Any], kind: str) -> list[tuple[str, int, int]]:
@@ -101,6 +103,7 @@ def test_page_scope(label: str, rows: dict[str, Any]) -> None:
     for name, inside_status, outside_status in _status_pairs(label, rows, "page"):
         expected_outside = 200 if name == "prefecture" else 404
         assert (name, inside_status, outside_status) == (name, 200, expected_outside)
+        PROVED["page"] += 2
 
 
 @pytest.mark.parametrize("label", WITH_API)
@@ -108,3 +111,4 @@ def test_api_scope(label: str, rows: dict[str, Any]) -> None:
     for name, inside_status, outside_status in _status_pairs(label, rows, "api"):
         expected_outside = 200 if name == "prefecture" else 404
         assert (name, inside_status, outside_status) == (name, 200, expected_outside)
+        PROVED["api"] += 2
