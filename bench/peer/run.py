@@ -557,9 +557,12 @@ def versions(qq_py: str, source: Path) -> str:
                capture_output=True).stdout.split()  # fmt: skip
     qq = run([qq_py, "-c", "import django, importlib.metadata as m; print(django.get_version(), m.version('gunicorn'), "
               "m.version('djangorestframework'))"], capture_output=True).stdout.split()  # fmt: skip
-    wrk = (
-        run(["wrk", "-v"], capture_output=True, check=False).stdout.split()[1] if shutil.which("wrk") else "?"
+    found = (
+        subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+        if shutil.which("wrk")
+        else None
     )
+    wrk = (found.stdout + found.stderr).split()[1] if found else "?"
     commit = subprocess.run(["git", "-C", str(source), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()  # fmt: skip
     return (f"PostgreSQL {pg} (port {PGPORT}, the harness's settings), wrk {wrk}, Python {sys.version.split()[0]}; "
