@@ -16,7 +16,7 @@ from qinqing.analysis import queries, services
 from qinqing.analysis.forms import PeriodForm
 from qinqing.analysis.models import AnalysisReport
 from qinqing.analysis.similarity import find_similar
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import ErrorSerializer, int_param
 from qinqing.core.permissions import HasCapability
 from qinqing.demands.models import Category, Demand
 from qinqing.orgs.models import Unit
@@ -112,7 +112,7 @@ class TopTermsView(APIView):
         unit, start, end = period(request)
         category = None
         if request.query_params.get("category"):
-            category = Category.objects.filter(pk=request.query_params["category"]).first()
+            category = Category.objects.filter(pk=int_param(request, "category")).first()
             if category is None:
                 raise exceptions.ValidationError({"category": ["没有该分类"]})
         try:

@@ -143,3 +143,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = exc.get_codes() if not isinstance(detail, dict | list) else exc.default_code
         response.data = {"code": str(code), "detail": str(detail)}
     return response
+
+
+def int_param(request: Any, name: str) -> int:
+    """The query parameter NAME as a positive id, or a 400 {"fields": {NAME: ["须为整数编号"]}}."""
+    raw = str(request.query_params.get(name, "")).strip()
+    if not raw.isdigit() or len(raw) > 18:
+        raise exceptions.ValidationError({name: ["须为整数编号"]})
+    return int(raw)

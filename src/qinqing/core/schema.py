@@ -48,7 +48,10 @@ def add_throttled_responses(
             if any(requirement for requirement in security):
                 responses.setdefault("401", _error("未登录或令牌无效", ref))
                 responses.setdefault("403", _error("无权执行此操作", ref))
-            if "{" in path:
+            pages = any(
+                p.get("name") == "page" for p in operation.get("parameters", []) if isinstance(p, dict)
+            )
+            if "{" in path or pages:  # an object by id, or a page number past the end
                 responses.setdefault("404", _error("未找到，或无权访问", ref))
             takes_input = "requestBody" in operation or any(
                 p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict)

@@ -151,6 +151,7 @@ ImportErrorSerializer = inline_serializer(
                 "text": serializers.CharField(),
             },
             many=True,
+            required=False,  # only for row errors; a missing or unreadable file has "fields" only
         ),
     },
 )

@@ -12,7 +12,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -20,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import ErrorSerializer, int_param
 from qinqing.core.permissions import HasCapability, require
 from qinqing.investment import queries, services
 from qinqing.investment.filters import FundsFilter, ProjectFilter, ReportFilter
@@ -401,6 +407,19 @@ class TargetWriteSerializer(serializers.Serializer):
 
 
 YEAR = OpenApiParameter("year", int, required=False)
+# One row per indicator: do the county/park targets add up to the prefecture's (a list, not an object).
+DECOMPOSITION = inline_serializer(
+    "TargetDecomposition",
+    {
+        "indicator": serializers.CharField(),
+        "label": serializers.CharField(),
+        "total": serializers.FloatField(allow_null=True),
+        "parts_sum": serializers.FloatField(allow_null=True),
+        "difference": serializers.FloatField(allow_null=True),
+        "message": serializers.CharField(),
+    },
+    many=True,
+)
 MONTH = OpenApiParameter("month", int, required=False)
 UNIT = OpenApiParameter("unit", int, required=False, description="单位（含下级）")
 
@@ -470,7 +489,7 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet[Target]):
         visible = set(Unit.objects.subtree(user.scope_unit).values_list("pk", flat=True))
         return Response({"year": year, "month": month, "units": [r for r in rows if r["unit_id"] in visible]})
 
-    @extend_schema(parameters=[YEAR], responses={200: OpenApiTypes.OBJECT, **ERRORS})
+    @extend_schema(parameters=[YEAR], responses={200: DECOMPOSITION, **ERRORS})
     @action(detail=False, methods=["get"])
     def decomposition(self, request: Request) -> Response:
         year, _ = _period(request)
@@ -491,7 +510,7 @@ class DashboardView(APIView):
         year, month = _period(request)
         unit = None
         if request.query_params.get("unit"):
-            unit = get_object_or_404(Unit.objects.subtree(_scope(request)), pk=request.query_params["unit"])
+            unit = get_object_or_404(Unit.objects.subtree(_scope(request)), pk=int_param(request, "unit"))
         data = queries.dashboard(request.user, year, month, unit).as_dict()
         # money as exact decimal strings, as in every other endpoint
         return Response(json.loads(json.dumps(data, cls=DjangoJSONEncoder)))

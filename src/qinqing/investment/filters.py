@@ -32,6 +32,10 @@ def _units(request: Any) -> QuerySet[Unit]:
     return Unit.objects.subtree(scope).exclude(kind="department").exclude(kind="township")
 
 
+# A year is a whole number a date can hold (year=0 or 2026.5 would fail deep in the ORM: 400 instead).
+YEAR: dict[str, int] = {"min_value": 1900, "max_value": 2200, "decimal_places": 0}
+
+
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="关键词", help_text="项目名称、编号或投资主体")
     # no join behind it, so no DISTINCT (the default adds one over every column of a 50k-row list)
@@ -45,7 +49,7 @@ class ProjectFilter(django_filters.FilterSet):
     size_band = django_filters.TypedChoiceFilter(choices=SizeBand.choices, coerce=int, label="规模")
     construction = django_filters.ChoiceFilter(choices=Construction.choices, label="新建/续建")
     signed_year = django_filters.NumberFilter(
-        field_name="first_signed_on", lookup_expr="year", label="首次签约年度"
+        field_name="first_signed_on", lookup_expr="year", label="首次签约年度", **YEAR
     )
 
     class Meta:
@@ -77,7 +81,7 @@ class ProjectFilter(django_filters.FilterSet):
 class FundsFilter(django_filters.FilterSet):
     project = django_filters.NumberFilter(field_name="project_id")
     month = django_filters.DateFilter(field_name="month")
-    year = django_filters.NumberFilter(field_name="month", lookup_expr="year")
+    year = django_filters.NumberFilter(field_name="month", lookup_expr="year", **YEAR)
     unit = django_filters.ModelChoiceFilter(queryset=_units, method="filter_unit", label="单位（含下级）")
 
     class Meta:
@@ -95,7 +99,7 @@ class FundsFilter(django_filters.FilterSet):
 class ReportFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
     month = django_filters.DateFilter(field_name="month")
-    year = django_filters.NumberFilter(field_name="month", lookup_expr="year")
+    year = django_filters.NumberFilter(field_name="month", lookup_expr="year", **YEAR)
 
     class Meta:
         model = MonthlyReport

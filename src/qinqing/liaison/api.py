@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinqing.accounts.models import User
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import ErrorSerializer, int_param
 from qinqing.core.permissions import HasCapability, require
 from qinqing.demands.models import Category, Demand, DemandType
 from qinqing.enterprises.models import Enterprise
@@ -242,12 +242,12 @@ class LedgerView(APIView):
         if filters["state"] not in ("open", "struck", "all"):
             raise exceptions.ValidationError({"state": ["应为 open、struck 或 all"]})
         if request.query_params.get("leader"):
-            leader = User.objects.visible_to(user).filter(pk=request.query_params["leader"]).first()
+            leader = User.objects.visible_to(user).filter(pk=int_param(request, "leader")).first()
             if leader is None:
                 raise exceptions.ValidationError({"leader": ["没有该领导"]})
             filters["leader"] = leader
         if request.query_params.get("unit"):
-            unit = Unit.objects.subtree(user.scope_unit).filter(pk=request.query_params["unit"]).first()
+            unit = Unit.objects.subtree(user.scope_unit).filter(pk=int_param(request, "unit")).first()
             if unit is None:
                 raise exceptions.ValidationError({"unit": ["请选择本辖区内的单位"]})
             filters["unit"] = unit
