@@ -51,6 +51,18 @@ def run_job(name: str) -> object:
     return result
 
 
+def claim_period(name: str, now: float | None = None) -> bool:
+    """True for the first caller in the job's current period (a fixed window of ``every_seconds``), False
+    for any other: with two beats started by mistake (or a redelivered message) a periodic job still runs
+    once per period. The claim is a cache ``add`` (atomic in Redis, shared by every host)."""
+    from django.core.cache import cache
+
+    job = JOBS[name]
+    now = time.time() if now is None else now
+    period = int(now // job.every_seconds)
+    return bool(cache.add(f"job-period:{name}:{period}", 1, timeout=job.every_seconds + 60))
+
+
 def run_forever(stop: threading.Event | None = None, tick: float = 5.0) -> None:
     """The embedded scheduler: run each job when its interval has passed (first run at start)."""
     stop = stop or threading.Event()
