@@ -490,7 +490,7 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet[Target]):
         return Response({"year": year, "month": month, "units": [r for r in rows if r["unit_id"] in visible]})
 
     @extend_schema(parameters=[YEAR], responses={200: DECOMPOSITION, **ERRORS})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one plain list, not a page
     def decomposition(self, request: Request) -> Response:
         year, _ = _period(request)
         pref = _prefecture(request)
