@@ -14,7 +14,7 @@ export QINQING_VAR_DIR="$work" MEDIA_ROOT="$work/media" SECRET_KEY="fuzz-$(head 
 export ALLOWED_HOSTS="127.0.0.1,localhost" SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 RATE_LIMITS_ENABLED=0
 export ADMIN_TOTP_REQUIRED=0 QINQING_DEMO=0 DEBUG=0 LOG_LEVEL=WARNING
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$work/fuzz.sqlite3}"
-bin=.venv/bin
+bin="$PWD/.venv/bin"
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -55,11 +55,12 @@ while read -r name token; do
   for schema in "${schemas[@]}"; do
     log="$work/st-$name-$(echo "$schema" | tr / _).log"
     set +e
-    $bin/st run "http://127.0.0.1:$port$schema" -H "Authorization: Bearer $token" \
+    # run from the scratch directory: schemathesis keeps its example database in ./.schemathesis
+    (cd "$work" && "$bin/st" run "http://127.0.0.1:$port$schema" -H "Authorization: Bearer $token" \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
       --max-examples "$examples" --seed 20261203 --generation-deterministic --workers 2 \
       --request-timeout 30 --phases "$(phases "$name")" --no-color \
-      --exclude-path '/api/v1/tokens/{id}/' </dev/null >"$log" 2>&1
+      --exclude-path '/api/v1/tokens/{id}/' </dev/null >"$log" 2>&1)
     rc=$?
     set -e
     ops=$(grep -oE 'Tested: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
