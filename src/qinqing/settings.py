@@ -244,6 +244,11 @@ SPECTACULAR_SETTINGS = {
         "InvestmentSourceEnum": "qinqing.investment.models.Source",
         "CalendarSourceEnum": "qinqing.calendar.models.Source",
         "ProposalStatusEnum": "qinqing.liaison.models.ProposalStatus",
+        "EnterpriseScaleEnum": "qinqing.enterprises.models.Scale",
+        "InquiryStatusEnum": "qinqing.portal.models.InquiryStatus",
+        "ChambersOrgKindEnum": "qinqing.chambers.rules.OrgKind",
+        "ChambersApplicationKindEnum": "qinqing.chambers.rules.AppKind",
+        "ChambersCertificateStatusEnum": "qinqing.chambers.rules.CertStatus",
     },
 }
 

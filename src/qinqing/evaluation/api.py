@@ -217,7 +217,7 @@ class EnterSerializer(serializers.Serializer[Any]):
     submit = serializers.BooleanField(default=False)
 
 
-class TransitionSerializer(serializers.Serializer[Any]):
+class ValueTransitionSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=["submit", "accept", "return"])
     version = serializers.IntegerField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
@@ -269,11 +269,11 @@ class ValueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         _call(services.enter_values, request.user, v.round, [entry], submit=d["submit"])
         return Response(ValueSerializer(self.get_queryset().get(pk=v.pk)).data)
 
-    @extend_schema(request=TransitionSerializer, responses={200: ValueSerializer, **ERRORS})
+    @extend_schema(request=ValueTransitionSerializer, responses={200: ValueSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
         v = self.get_object()
-        data = TransitionSerializer(data=request.data)
+        data = ValueTransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         _call(

@@ -72,7 +72,7 @@ class EntrySerializer(serializers.Serializer[Any]):
     published_at = serializers.DateTimeField()
 
 
-class ProjectSerializer(serializers.Serializer[Any]):
+class PublicProjectSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     summary = serializers.CharField()
@@ -97,7 +97,7 @@ class ProjectSerializer(serializers.Serializer[Any]):
     contact_unit = serializers.CharField()
 
 
-PROJECT_KEYS = tuple(ProjectSerializer._declared_fields)
+PROJECT_KEYS = tuple(PublicProjectSerializer._declared_fields)
 
 
 def _page_of(child: Any, name: str) -> Any:
@@ -344,6 +344,7 @@ class ProjectList(PublicView):
     @extend_schema(
         tags=TAG,
         summary="招商项目库（已审核公开的项目）",
+        operation_id="public_projects_list",
         parameters=[
             PAGE,
             OpenApiParameter("q", str),
@@ -353,7 +354,7 @@ class ProjectList(PublicView):
             OpenApiParameter("size", int, description="规模档 0–4"),
             OpenApiParameter("industry", str),
         ],
-        responses={200: _page_of(ProjectSerializer, "PublicProjectPage")},
+        responses={200: _page_of(PublicProjectSerializer, "PublicProjectPage")},
     )
     def get(self, request: Request) -> HttpResponse:
         def build() -> dict[str, Any]:
@@ -372,7 +373,12 @@ class ProjectList(PublicView):
 class ProjectDetail(PublicView):
     page_name = "project"
 
-    @extend_schema(tags=TAG, summary="招商项目详情", responses={200: ProjectSerializer, **ERRORS})
+    @extend_schema(
+        tags=TAG,
+        summary="招商项目详情",
+        operation_id="public_projects_detail",
+        responses={200: PublicProjectSerializer, **ERRORS},
+    )
     def get(self, request: Request, pk: int) -> HttpResponse:
         row = snapshot.catalogue().get("project", pk)
         if row is None:

@@ -158,7 +158,7 @@ class SurveySerializer(serializers.ModelSerializer[Survey]):
         return value
 
 
-class TransitionSerializer(serializers.Serializer[Any]):
+class SurveyTransitionSerializer(serializers.Serializer[Any]):
     to = serializers.CharField()
     lock_version = serializers.IntegerField()
 
@@ -228,10 +228,10 @@ class SurveyViewSet(
             self.request.user, questionnaire=data.pop("questionnaire"), units=list(data.pop("units")), **data
         )
 
-    @extend_schema(request=TransitionSerializer, responses={200: SurveySerializer, **ERRORS})
+    @extend_schema(request=SurveyTransitionSerializer, responses={200: SurveySerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
-        s = TransitionSerializer(data=request.data)
+        s = SurveyTransitionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         survey = _call(
             services.transition,
