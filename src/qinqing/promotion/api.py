@@ -65,7 +65,8 @@ def _year(request: Request) -> int:
     raw = request.query_params.get("year", "")
     if not raw:
         return timezone.localdate().year
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    # str.isdigit() also accepts "²" and 10**100 (int() or the ORM fail on them): ASCII digits, bounded length
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 2000 <= int(raw) <= 2100:
         raise exceptions.ValidationError({"year": ["年度应为 2000—2100 的整数"]})
     return int(raw)
 
@@ -135,9 +136,8 @@ class ReceptionViewSet(
             .prefetch_related("firms")
             .order_by("-start_date", "-id")
         )
-        year = self.request.query_params.get("year", "")
-        if year.isdigit():
-            qs = qs.filter(start_date__year=int(year))
+        if self.request.query_params.get("year", ""):
+            qs = qs.filter(start_date__year=_year(self.request))
         return qs
 
     def perform_create(self, serializer: Any) -> None:
@@ -230,9 +230,8 @@ class TripViewSet(
             .prefetch_related("legs", "contacts")
             .order_by("-start_date", "-id")
         )
-        year = self.request.query_params.get("year", "")
-        if year.isdigit():
-            qs = qs.filter(start_date__year=int(year))
+        if self.request.query_params.get("year", ""):
+            qs = qs.filter(start_date__year=_year(self.request))
         return qs
 
     def perform_create(self, serializer: Any) -> None:
