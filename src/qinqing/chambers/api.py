@@ -573,19 +573,21 @@ class FiguresView(APIView):
         if unit is None:
             raise exceptions.PermissionDenied("无权访问")
         raw = request.query_params.get("year", "")
-        year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else dt.date.today().year
+        # ASCII digits only: "²".isdigit() is true and int() fails on it
+        ok = raw.isascii() and raw.isdigit() and len(raw) <= 4 and 2000 <= int(raw) <= 2100
+        year = int(raw) if ok else dt.date.today().year
         data = queries.figures(unit, year)
-        return Response(
-            {
-                "year": year,
-                "unit": unit.name,
-                "monthly": data["monthly"],
-                "totals": data["totals"],
-                "ontime_rate": data["ontime_rate"],
-                "error_rate": data["error_rate"],
-                "rows": [r.__dict__ for r in data["rows"]],
-            }
-        )
+        # through the documented serializer: rates and row figures as decimal strings, as the schema says
+        body = {
+            "year": year,
+            "unit": unit.name,
+            "monthly": data["monthly"],
+            "totals": data["totals"],
+            "ontime_rate": data["ontime_rate"],
+            "error_rate": data["error_rate"],
+            "rows": [r.__dict__ for r in data["rows"]],
+        }
+        return Response(ChambersFiguresSerializer(body).data)
 
 
 class VerifyView(APIView):

@@ -10,17 +10,24 @@ from django.db.models import Q, QuerySet
 from qinqing.chambers import rules
 from qinqing.chambers.models import AnnualReport, Application, Certificate, Organisation
 
+# A year is a whole number a date can hold (year=0.0, 2026.5 or 10**20 would fail deep in the ORM: 400 instead).
+YEAR: dict[str, int] = {"min_value": 1900, "max_value": 2200, "decimal_places": 0}
+# An id is a whole positive number (?organisation=1.5 or 10**30 would reach the ORM unchecked).
+ID: dict[str, int] = {"min_value": 1, "max_value": 2**63 - 1, "decimal_places": 0}
+
 
 class OrganisationFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="类型", choices=rules.OrgKind.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=rules.OrgStatus.choices)
     place_of_origin = django_filters.CharFilter(label="原籍地", lookup_expr="exact")
     q = django_filters.CharFilter(label="名称", method="filter_q")
-    year = django_filters.NumberFilter(label="登记年度", field_name="registered_on", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        label="登记年度", field_name="registered_on", lookup_expr="year", **YEAR
+    )
     conclusion = django_filters.ChoiceFilter(
         label="年检结论", choices=rules.Conclusion.choices, method="filter_conclusion"
     )
-    inspection_year = django_filters.NumberFilter(label="年检年度", method="filter_noop")
+    inspection_year = django_filters.NumberFilter(label="年检年度", method="filter_noop", **YEAR)
 
     class Meta:
         model = Organisation
@@ -37,8 +44,8 @@ class OrganisationFilter(django_filters.FilterSet):
         if not value:
             return qs
         reports = AnnualReport.objects.filter(conclusion=value)
-        year = self.data.get("inspection_year")
-        if year and str(year).isdigit():
+        year = self.form.cleaned_data.get("inspection_year")
+        if year is not None:
             reports = reports.filter(campaign__year=int(year))
         return qs.filter(pk__in=reports.values("organisation_id"))
 
@@ -46,7 +53,7 @@ class OrganisationFilter(django_filters.FilterSet):
 class ApplicationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=rules.AppStatus.choices)
     kind = django_filters.ChoiceFilter(choices=rules.AppKind.choices)
-    organisation = django_filters.NumberFilter()
+    organisation = django_filters.NumberFilter(**ID)
 
     class Meta:
         model = Application
@@ -54,9 +61,9 @@ class ApplicationFilter(django_filters.FilterSet):
 
 
 class CertificateFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter()
+    year = django_filters.NumberFilter(**YEAR)
     status = django_filters.ChoiceFilter(choices=rules.CertStatus.choices)
-    organisation = django_filters.NumberFilter()
+    organisation = django_filters.NumberFilter(**ID)
 
     class Meta:
         model = Certificate
@@ -64,10 +71,10 @@ class CertificateFilter(django_filters.FilterSet):
 
 
 class ReportFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter()
+    campaign = django_filters.NumberFilter(**ID)
     status = django_filters.ChoiceFilter(choices=rules.ReportStatus.choices)
     conclusion = django_filters.ChoiceFilter(choices=rules.Conclusion.choices)
-    year = django_filters.NumberFilter(field_name="campaign__year")
+    year = django_filters.NumberFilter(field_name="campaign__year", **YEAR)
 
     class Meta:
         model = AnnualReport
