@@ -15,10 +15,10 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import ErrorSerializer, int_param
 from qinqing.core.permissions import HasCapability
 from qinqing.evaluation import queries, reports, scoring, services, trees
-from qinqing.evaluation.models import Evidence, IndicatorSystem, Round, Value
+from qinqing.evaluation.models import Evidence, IndicatorSystem, Round, Value, ValueStatus
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="输入有误"),
@@ -41,6 +41,14 @@ def _call(func: Any, *args: Any, **kwargs: Any) -> Any:
         raise Conflict() from exc
     except scoring.InvalidSystem as exc:
         raise exceptions.ValidationError({"system": exc.errors}) from exc
+
+
+def _id(request: Request, name: str) -> int:
+    """The query parameter NAME as a whole number, or 400 (core's int_param, but ASCII digits only: "²"
+    passes str.isdigit() and then fails in int())."""
+    if not str(request.query_params.get(name, "")).strip().isascii():
+        raise exceptions.ValidationError({name: ["须为整数编号"]})
+    return int_param(request, name)
 
 
 # --- systems ----------------------------------------------------------------------------------------
@@ -153,13 +161,11 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet[Round]):
         fmt = request.query_params.get("format", "pdf")
         if fmt not in ("pdf", "docx"):
             raise exceptions.ValidationError({"format": ["应为 pdf 或 docx"]})
-        unit_id = request.query_params.get("unit", "")
-        if not unit_id.isdigit():
-            raise exceptions.ValidationError({"unit": ["请指定单位"]})
-        if int(unit_id) == 0:
+        unit_id = _id(request, "unit")
+        if unit_id == 0:
             data = reports.summary_report(request.user, rnd, fmt)
         else:
-            unit = get_object_or_404(rnd.units.all(), pk=int(unit_id))
+            unit = get_object_or_404(rnd.units.all(), pk=unit_id)
             data = reports.unit_report(request.user, rnd, unit, fmt)
         kind = (
             "application/pdf"
@@ -246,14 +252,22 @@ class ValueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             .select_related("indicator")
             .prefetch_related("evidence")
         )
-        for key in ("round", "unit", "indicator", "status"):
-            raw = self.request.query_params.get(key)
-            if raw:
-                qs = qs.filter(**{key: raw})
+        # ids are checked here (?round=null or ?unit=1e3 would fail in the ORM: 400 instead of 500)
+        for key in ("round", "unit", "indicator"):
+            if self.request.query_params.get(key):
+                qs = qs.filter(**{key: _id(self.request, key)})
+        status_ = self.request.query_params.get("status")
+        if status_:
+            if status_ not in ValueStatus.values:
+                raise exceptions.ValidationError({"status": ["应为 " + "、".join(ValueStatus.values)]})
+            qs = qs.filter(status=status_)
         return qs.order_by("pk")
 
     @extend_schema(
-        parameters=[OpenApiParameter(k, str) for k in ("round", "unit", "indicator", "status")],
+        parameters=[
+            *(OpenApiParameter(k, int) for k in ("round", "unit", "indicator")),
+            OpenApiParameter("status", str, enum=ValueStatus.values),
+        ],
         responses={200: ValueSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
