@@ -11,7 +11,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -24,7 +24,7 @@ from qinqing.core.api import ErrorSerializer
 from qinqing.core.permissions import HasCapability
 from qinqing.enterprises.models import mask_mobile
 from qinqing.orgs.models import Unit
-from qinqing.surveys import answering, queries, services
+from qinqing.surveys import answering, queries, schema, services
 from qinqing.surveys.answering import AnswerError
 from qinqing.surveys.models import Invitation, Mode, Questionnaire, Survey
 from qinqing.surveys.stats import Estimate
@@ -51,6 +51,18 @@ def _call(func: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 # --- questionnaires ------------------------------------------------------------------------------
+def _checked_definition(value: Any) -> Any:
+    """A definition the services can store: a JSON object the parser accepts (a list, a string or an
+    object of the wrong shapes would otherwise fail inside the service: 400 here instead of 500)."""
+    try:
+        schema.Definition.parse(value)
+    except schema.DefinitionError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise serializers.ValidationError("问卷定义格式有误") from exc
+    return value
+
+
 class QuestionnaireSerializer(serializers.ModelSerializer[Questionnaire]):
     class Meta:
         model = Questionnaire
@@ -67,12 +79,20 @@ class QuestionnaireSerializer(serializers.ModelSerializer[Questionnaire]):
         ]
         read_only_fields = ["family", "version", "status", "lock_version", "created_at", "published_at"]
 
+    def validate_definition(self, value: Any) -> Any:
+        # empty: the starter definition (services.create_questionnaire)
+        return _checked_definition(value) if value else value
+
 
 class DefinitionSerializer(serializers.Serializer[Any]):
     definition = serializers.JSONField()
     lock_version = serializers.IntegerField()
 
+    def validate_definition(self, value: Any) -> Any:
+        return _checked_definition(value)
 
+
+@extend_schema_view(create=extend_schema(responses={201: QuestionnaireSerializer, **ERRORS}))
 @extend_schema(responses={200: QuestionnaireSerializer, **ERRORS})
 class QuestionnaireViewSet(
     mixins.ListModelMixin,
@@ -208,6 +228,7 @@ class ResultsSerializer(serializers.Serializer[Any]):
     units = UnitResultSerializer(many=True)
 
 
+@extend_schema_view(create=extend_schema(responses={201: SurveySerializer, **ERRORS}))
 @extend_schema(responses={200: SurveySerializer, **ERRORS})
 class SurveyViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Survey]
