@@ -123,7 +123,18 @@ def _save(func: Any, *args: Any, **kwargs: Any) -> Any:
         raise exceptions.ValidationError(detail) from exc
 
 
+def _plausible(value: Any) -> Any:
+    """An incident or request time within 2000–2100: earlier years render with the local mean time offset
+    of Asia/Shanghai (+08:05:43), which is no RFC 3339 date-time (the documented format)."""
+    if value is not None and not 2000 <= value.year <= 2100:
+        raise serializers.ValidationError("时间应在 2000—2100 年之间")
+    return value
+
+
 class IncidentRecordSerializer(serializers.ModelSerializer[Incident]):
+    validate_started_at = staticmethod(_plausible)
+    validate_ended_at = staticmethod(_plausible)
+
     class Meta:
         model = Incident
         fields = [
@@ -142,6 +153,10 @@ class IncidentRecordSerializer(serializers.ModelSerializer[Incident]):
 
 
 class MaintenanceRequestSerializer(serializers.ModelSerializer[MaintenanceRequest]):
+    validate_raised_at = staticmethod(_plausible)
+    validate_first_response_at = staticmethod(_plausible)
+    validate_resolved_at = staticmethod(_plausible)
+
     class Meta:
         model = MaintenanceRequest
         fields = [
