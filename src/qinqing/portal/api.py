@@ -116,7 +116,8 @@ class FiguresView(APIView):
     )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("year", "")
-        if raw and not (raw.isdigit() and 2000 < int(raw) < 2100):
+        # ASCII digits of bounded length: "²" passes str.isdigit() and then fails in int()
+        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and 2000 < int(raw) < 2100):
             return Response(
                 {"code": "invalid", "detail": "年份有误", "fields": {"year": ["年份有误"]}}, status=400
             )
