@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,14 @@ def _test_settings(settings: Any) -> None:
     }
     settings.WHITENOISE_USE_FINDERS = True
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    # Parallel workers on one Redis: each its own database, since a test's cache.clear() flushes the whole
+    # database and would reset another worker's rate-limit counters mid-test.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    default = settings.CACHES["default"]
+    base, _, db = str(default.get("LOCATION", "")).rpartition("/")
+    if default["BACKEND"].endswith("RedisCache") and worker.startswith("gw") and db.isdigit():
+        location = f"{base}/{int(db) - int(worker[2:]) - 1}"
+        settings.CACHES = {**settings.CACHES, "default": {**default, "LOCATION": location}}
 
 
 def ensure_reference_data() -> None:

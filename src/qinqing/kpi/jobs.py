@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -37,7 +37,8 @@ def probe(now: dt.datetime | None = None) -> dict[str, bool]:
     if not db.ok:
         _db_down_since.setdefault("at", now)
         _db_down_since.setdefault("detail", db.detail)
-        close_old_connections()
+        if not connection.in_atomic_block:  # never drop a connection that is inside a transaction
+            close_old_connections()
         return {"database": False}
     result = {"database": True}
     if _db_down_since:
