@@ -43,7 +43,8 @@ class Pagination(PageNumberPagination):
             number = int(raw)
         except ValueError:
             number = 0
-        if number < 1:
+        # PostgreSQL's OFFSET is a bigint: ?page=10**20 failed there with "bigint out of range" (500)
+        if number < 1 or (number - 1) * size > 2**62:
             raise exceptions.NotFound(self.invalid_page_message.format(page_number=raw, message=""))
         offset = (number - 1) * size
         rows = list(queryset[offset : offset + size + 1])
@@ -148,6 +149,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 def int_param(request: Any, name: str) -> int:
     """The query parameter NAME as a positive id, or a 400 {"fields": {NAME: ["须为整数编号"]}}."""
     raw = str(request.query_params.get(name, "")).strip()
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() is true, int("²") fails
         raise exceptions.ValidationError({name: ["须为整数编号"]})
     return int(raw)

@@ -58,4 +58,7 @@ def add_throttled_responses(
             )
             if takes_input:
                 responses.setdefault("400", _error("输入有误", ref))
+            if any(p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict)):
+                # an over-long query string is refused by gunicorn before Django sees it
+                responses.setdefault("414", {"description": "请求行过长"})
     return result

@@ -31,6 +31,7 @@ from qinqing.core.permissions import HasCapability, require
 from qinqing.investment import queries, services
 from qinqing.investment.filters import FundsFilter, ProjectFilter, ReportFilter
 from qinqing.investment.models import (
+    ContractType,
     FundsEntry,
     InvestmentSettings,
     MonthlyReport,
@@ -68,6 +69,8 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
     location_unit_name = serializers.CharField(source="location_unit.name", read_only=True)
     cluster_name = serializers.CharField(source="cluster.name", read_only=True, default="")
     version = serializers.IntegerField(read_only=True)
+    # blank until the project is signed: documented so (schemathesis found "" outside the enum)
+    contract_type = serializers.ChoiceField(choices=ContractType.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Project
