@@ -20,6 +20,7 @@ from qinqing.accounts.models import User
         ("/api/v1/investment/funds/?year=0.0", "year"),
         ("/api/v1/investment/funds/?year=2026.5", "year"),
         ("/api/v1/investment/reports/?year=99999", "year"),
+        ("/api/v1/investment/dashboard/?unit=%C2%B2", "unit"),  # "²" is a digit to str.isdigit()
     ],
 )
 def test_malformed_parameters_answer_400(url: str, field: str, make_user: Callable[..., User]) -> None:
@@ -39,3 +40,12 @@ def test_unknown_api_url_answers_json_404(client: object) -> None:
     response = Client().get("/api/v1/tokens/0.5/")
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "detail": "未找到，或无权访问", "fields": {}}
+
+
+def test_a_page_number_past_the_largest_offset_answers_404(make_user: Callable[..., User]) -> None:
+    user = make_user("page_user", unit_name="昌吉州营商环境服务中心", roles=["dispatcher"])
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.get("/api/v1/enterprises/?page=99999999999999999999")
+    assert response.status_code == 404, response.content[:300]
+    assert response.json()["code"] == "not_found"
