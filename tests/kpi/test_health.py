@@ -50,7 +50,10 @@ def test_readyz_503_when_the_cache_fails(db: None, monkeypatch: pytest.MonkeyPat
     def boom(*a: Any, **k: Any) -> None:
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(health.cache, "set", boom)
+    # patch the backend class: the per-worker cache settings (tests/conftest.py) may replace the instance
+    from django.core.cache import caches
+
+    monkeypatch.setattr(type(caches["default"]), "set", boom)
     r = Client().get("/readyz")
     assert r.status_code == 503
     assert r.json()["checks"]["cache"]["ok"] is False
