@@ -25,7 +25,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", include("qinqing.kpi.ops_urls")),  # /healthz, /readyz, /metrics (before core's /healthz)
+    path("", include("qinqing.kpi.ops_urls")),  # /healthz, /readyz, /metrics
     path("", include("qinqing.core.urls")),
     path("accounts/", include("qinqing.accounts.urls")),
     path("orgs/", include("qinqing.orgs.urls")),
