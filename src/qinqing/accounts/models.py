@@ -159,6 +159,24 @@ class UserSession(models.Model):
         return f"{self.user_id} {self.ip or '-'} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class RecoveryCode(models.Model):
+    """A single-use stand-in for a TOTP code (lost phone). Only an HMAC-SHA256 digest is stored: see
+    qinqing.accounts.recovery for the format and why not a password hasher."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "恢复码"
+        verbose_name_plural = "恢复码"
+        constraints = [models.UniqueConstraint(fields=["user", "digest"], name="recoverycode_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'已使用' if self.used_at else '未使用'}"
+
+
 class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)

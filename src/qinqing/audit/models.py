@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     ROLE_CHANGE = "role_change", "角色变更"
     PASSWORD_CHANGE = "password_change", "修改密码"
     TOTP = "totp", "双因素认证"
+    REAUTH = "reauth", "确认身份"  # password (+ second factor) again before a sensitive action
     TOKEN = "token", "API 令牌"
     ACCESS_DENIED = "access_denied", "拒绝访问"
     WORKFLOW = "workflow", "业务操作"
