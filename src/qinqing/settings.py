@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qinqing.core.middleware.RequestContextMiddleware",
     "qinqing.kpi.prom.MetricsMiddleware",  # Prometheus request counts and latencies per view
+    "qinqing.portal.hosts.PortalHostMiddleware",  # PORTAL_HOST: the portal's own host name and URLconf
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,6 +170,14 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # X-Forwarded-For is read only from these addresses/networks (the reverse proxy), see core.middleware.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)  # limits per scope: core.ratelimit
+
+# --- Public portal (qinqing.portal, docs/portal.md) -------------------------------------------
+# Its own host name (e.g. invest.urumqi.gov.cn): that host gets PORTAL_URLCONF (public paths only), the
+# staff host redirects the public paths there (qinqing.portal.hosts). Unset: one host serves everything.
+PORTAL_HOST = env_str("PORTAL_HOST").strip().lower()
+PORTAL_URLCONF = "qinqing.urls_portal"
+if PORTAL_HOST and "*" not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(PORTAL_HOST.split(":")[0])
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -7,4 +7,4 @@ class PortalConfig(AppConfig):
     verbose_name = "招商门户"
 
     def ready(self) -> None:
-        from qinqing.portal import extras, jobs, metrics  # noqa: F401  (registrations)
+        from qinqing.portal import checks, extras, jobs, metrics  # noqa: F401  (registrations)

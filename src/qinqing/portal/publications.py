@@ -31,10 +31,12 @@ Progress = Callable[[int], None]
 
 
 def portal_url(path: str) -> str:
-    """An absolute portal address for print (QR codes): PortalSettings.base_url, else settings.PORTAL_BASE_URL."""
+    """An absolute portal address for print (QR codes): PortalSettings.base_url, else https://PORTAL_HOST."""
+    host = getattr(settings, "PORTAL_HOST", "")
     origin = (
         PortalSettings.current().base_url
         or getattr(settings, "PORTAL_BASE_URL", "")
+        or (f"https://{host}" if host else "")
         or "http://localhost:8000"
     )
     return f"{origin.rstrip('/')}/portal/{path}"
