@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from qinqing.accounts import services
 from qinqing.accounts.middleware import TOTP_PENDING
-from qinqing.accounts.models import LoginFailure, User
+from qinqing.accounts.models import LoginFailure, RecoveryCode, User
 from qinqing.audit.models import AuditAction, AuditEvent, AuditResult
 from tests.accounts.conftest import Clock, login, page_text
 
@@ -30,11 +30,14 @@ def _code(secret: str, offset_seconds: int = 0) -> str:
 
 
 def _enroll(client: Client, user: User) -> str:
+    """Enroll USER's TOTP through the login pages; returns the secret (the recovery codes page is shown)."""
     assert login(client, user.username)["Location"] == "/accounts/totp/"
     client.get("/accounts/totp/")
     user.refresh_from_db()
     secret = user.totp_secret
-    assert client.post("/accounts/totp/", {"code": _code(secret)})["Location"] == "/"
+    response = client.post("/accounts/totp/", {"code": _code(secret)})
+    assert response.status_code == 200
+    assert response.templates[0].name == "accounts/recovery_codes.html"
     return secret
 
 
@@ -67,11 +70,14 @@ def test_enrollment_shows_a_qr_code_and_confirms_with_a_real_code(secadmin: User
     assert secadmin.totp_secret == secret
 
     response = client.post("/accounts/totp/", {"code": "000000" if _code(secret) != "000000" else "111111"})
-    assert "动态口令错误，请重试" in page_text(response)
+    assert "动态口令或恢复码错误，请重试" in page_text(response)
     assert "_auth_user_id" not in client.session
 
     response = client.post("/accounts/totp/", {"code": _code(secret)})
-    assert response["Location"] == "/"
+    # logged in; the page shows the ten recovery codes once, then continues to the home page
+    assert response.status_code == 200
+    assert len(response.context["codes"]) == 10
+    assert 'href="/" data-testid="recovery-continue"' in page_text(response)
     assert client.session["_auth_user_id"] == str(secadmin.pk)
     assert TOTP_PENDING not in client.session
     secadmin.refresh_from_db()
@@ -79,7 +85,11 @@ def test_enrollment_shows_a_qr_code_and_confirms_with_a_real_code(secadmin: User
     totp_events = list(
         AuditEvent.objects.filter(action=AuditAction.TOTP).order_by("id").values_list("result", "detail")
     )
-    assert totp_events == [(AuditResult.FAILURE, "动态口令错误"), (AuditResult.SUCCESS, "绑定动态口令")]
+    assert totp_events == [
+        (AuditResult.FAILURE, "动态口令错误"),
+        (AuditResult.SUCCESS, "绑定动态口令"),
+        (AuditResult.SUCCESS, "生成恢复码（10 个）"),
+    ]
     assert AuditEvent.objects.get(action=AuditAction.LOGIN).detail == "密码与动态口令"
     assert client.get("/").status_code == 200
 
@@ -93,14 +103,16 @@ def test_enrolled_user_verifies_and_a_code_is_not_accepted_twice(auditadmin: Use
     assert "动态口令验证" in text
     assert "<svg" not in text
     # the code used for enrollment is spent
-    assert "动态口令错误，请重试" in page_text(client.post("/accounts/totp/", {"code": _code(secret)}))
+    assert "动态口令或恢复码错误，请重试" in page_text(
+        client.post("/accounts/totp/", {"code": _code(secret)})
+    )
     # the next time step's code is within pyotp's valid_window=1
     assert client.post("/accounts/totp/", {"code": _code(secret, 30)})["Location"] == "/"
     assert client.session["_auth_user_id"] == str(auditadmin.pk)
     details = list(
         AuditEvent.objects.filter(action=AuditAction.TOTP).order_by("id").values_list("detail", flat=True)
     )
-    assert details == ["绑定动态口令", "动态口令错误", "动态口令验证通过"]
+    assert details == ["绑定动态口令", "生成恢复码（10 个）", "动态口令错误", "动态口令验证通过"]
 
 
 def test_confirmed_totp_is_always_required(settings: Any, dispatcher: User, sysadmin: User) -> None:
@@ -123,7 +135,7 @@ def test_wrong_codes_count_towards_the_lockout(sysadmin: User) -> None:
     login(client, sysadmin.username)
     wrong = "123456" if _code(secret) != "123456" else "654321"
     for _ in range(4):
-        assert "动态口令错误，请重试" in page_text(client.post("/accounts/totp/", {"code": wrong}))
+        assert "动态口令或恢复码错误，请重试" in page_text(client.post("/accounts/totp/", {"code": wrong}))
     response = client.post("/accounts/totp/", {"code": wrong}, follow=True)
     assert response.redirect_chain[-1][0] == "/accounts/login/"
     assert "账号已锁定，请 30 分钟后再试" in page_text(response)
@@ -156,12 +168,14 @@ def test_invalid_code_format_gets_a_chinese_message(sysadmin: User) -> None:
 
 def test_security_administrator_resets_a_lost_second_factor(sysadmin: User, secadmin: User) -> None:
     _enroll(Client(), sysadmin)
+    assert RecoveryCode.objects.filter(user=sysadmin).count() == 10
     client = Client()
     client.force_login(secadmin)
     response = client.post(f"/accounts/users/{sysadmin.pk}/reset-totp/")
     assert response["Location"] == "/accounts/users/"
     sysadmin.refresh_from_db()
     assert (sysadmin.totp_secret, sysadmin.totp_confirmed_at, sysadmin.totp_last_step) == ("", None, None)
+    assert RecoveryCode.objects.filter(user=sysadmin).count() == 0  # the next enrollment makes a new set
     event = AuditEvent.objects.filter(action=AuditAction.TOTP).order_by("-id").first()
     assert event is not None
     assert (event.actor_id, event.object_id, event.detail) == (secadmin.pk, str(sysadmin.pk), "重置动态口令")

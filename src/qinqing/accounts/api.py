@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from qinqing.accounts import services
 from qinqing.accounts.models import ApiToken, User
+from qinqing.accounts.reauth import reauth_required
 from qinqing.accounts.roles import Role
 from qinqing.core import ratelimit
 from qinqing.core.api import ErrorSerializer
@@ -128,7 +129,10 @@ class NewTokenSerializer(TokenSerializer):
             400: OpenApiResponse(ErrorSerializer, description="输入有误"),
             **ERRORS,
         },
-        description="创建令牌：响应中的 token 只返回这一次。须以会话登录创建（不能用令牌创建令牌）。",
+        description=(
+            "创建令牌：响应中的 token 只返回这一次。须以会话登录创建（不能用令牌创建令牌），"
+            "且须在 REAUTH_MINUTES 分钟内确认过身份，否则 403 code=reauth_required。"
+        ),
     ),
     destroy=extend_schema(
         responses={204: None, 404: OpenApiResponse(ErrorSerializer, description="未找到"), **ERRORS},
@@ -151,6 +155,7 @@ class TokenViewSet(
     def get_serializer_class(self) -> Any:
         return TokenCreateSerializer if self.action == "create" else TokenSerializer
 
+    @reauth_required("创建 API 令牌")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if isinstance(request.auth, ApiToken):
             raise PermissionDenied("请使用会话登录后创建令牌，不能用令牌创建令牌")

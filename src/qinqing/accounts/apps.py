@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号"
 
     def ready(self) -> None:
-        from qinqing.accounts import jobs, metrics, signals  # noqa: F401 - receivers, jobs, metrics
+        from qinqing.accounts import jobs, metrics, reauth, signals  # noqa: F401 - receivers, jobs, metrics

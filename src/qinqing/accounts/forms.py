@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -21,12 +22,48 @@ class LoginForm(forms.Form):
     )
 
 
+CODE_SHAPE = "动态口令为 6 位数字；恢复码为 12 位字母和数字（如 abcd-efgh-jkmn）"
+
+
+def _second_factor_code(value: str) -> str:
+    from qinqing.accounts import recovery
+
+    code = value.strip()
+    if not (re.fullmatch(r"\d{6}", code) or recovery.looks_like_code(code)):
+        raise ValidationError(CODE_SHAPE)
+    return code
+
+
 class TotpForm(forms.Form):
-    code = forms.RegexField(
-        label="动态口令",
-        regex=r"^\s*\d{6}\s*$",
-        error_messages={"required": "请填写 6 位动态口令", "invalid": "动态口令为 6 位数字"},
+    """A 6-digit TOTP code, or one of the user's recovery codes in its place."""
+
+    code = forms.CharField(
+        label="动态口令或恢复码", max_length=20, error_messages={"required": "请填写 6 位动态口令或恢复码"}
     )
+
+    def clean_code(self) -> str:
+        return _second_factor_code(str(self.cleaned_data.get("code") or ""))
+
+
+class ConfirmForm(forms.Form):
+    """Re-authentication before a sensitive action: the password, and the second factor when enrolled."""
+
+    password = forms.CharField(
+        label="密码", strip=False, widget=forms.PasswordInput, error_messages={"required": "请填写密码"}
+    )
+    code = forms.CharField(label="动态口令或恢复码", max_length=20, required=False)
+
+    def __init__(self, *args: Any, needs_code: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_code = needs_code
+        if not needs_code:
+            del self.fields["code"]
+
+    def clean_code(self) -> str:
+        code = str(self.cleaned_data.get("code") or "")
+        if not code.strip():
+            raise ValidationError("请填写 6 位动态口令或恢复码")
+        return _second_factor_code(code)
 
 
 class PasswordChangeForm(forms.Form):

@@ -48,6 +48,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from qinqing.accounts import recovery
 from qinqing.accounts.middleware import LAST_SEEN, TOTP_PENDING
 from qinqing.accounts.models import ApiToken, LoginFailure, User, UserRole, UserSession, hash_token
 from qinqing.accounts.roles import ADMIN_ROLES, Role
@@ -78,6 +79,7 @@ class LoginResult:
     locked_until: dt.datetime | None = None
     now: dt.datetime | None = None
 
+    recovery_codes: tuple[str, ...] = ()  # made at TOTP enrollment: shown once, on the next page
     @property
     def minutes_left(self) -> int:
         """Whole minutes until the lock ends (rounded up, at least 1)."""
@@ -275,19 +277,33 @@ def verify_second_factor(request: HttpRequest, code: str, *, now: dt.datetime | 
         cancel_second_factor(request)
         return _refuse_locked(user.username, user, until, now)
     enrolling = user.totp_confirmed_at is None
-    step = _matching_step(user.totp_secret, code, now) if user.totp_secret else None
-    if step is None or not _accept_step(user, step, enrolling, now):
-        result = _record_failure(user.username, user, ip, "动态口令错误", now)
-        record_outside_transaction(
-            AuditAction.TOTP, actor=user, obj=user, result=AuditResult.FAILURE, detail="动态口令错误"
-        )
-        if result.outcome == LoginOutcome.LOCKED:
-            cancel_second_factor(request)
-        return result
+    if not enrolling and recovery.looks_like_code(code):  # a recovery code in place of the TOTP code
+        if not recovery.consume(user, code, purpose="登录", now=now):
+            return _second_factor_failed(request, user, ip, "恢复码错误", now)
+        how = "密码与恢复码"
+    else:
+        step = _matching_step(user.totp_secret, code, now) if user.totp_secret else None
+        if step is None or not _accept_step(user, step, enrolling, now):
+            return _second_factor_failed(request, user, ip, "动态口令错误", now)
+        how = "密码与动态口令"
+    codes = recovery.generate(user) if enrolling else []
     backend = str(request.session[TOTP_PENDING].get("backend", settings.AUTHENTICATION_BACKENDS[0]))
     cancel_second_factor(request)
-    _complete_login(request, user, backend, ip, detail="密码与动态口令")
-    return LoginResult(LoginOutcome.SUCCESS, user=user)
+    _complete_login(request, user, backend, ip, detail=how)
+    return LoginResult(LoginOutcome.SUCCESS, user=user, recovery_codes=tuple(codes))
+
+
+def _second_factor_failed(
+    request: HttpRequest, user: User, ip: str | None, reason: str, now: dt.datetime
+) -> LoginResult:
+    """A wrong TOTP or recovery code: counted like a wrong password (lockout), audited as 双因素认证."""
+    result = _record_failure(user.username, user, ip, reason, now)
+    record_outside_transaction(
+        AuditAction.TOTP, actor=user, obj=user, result=AuditResult.FAILURE, detail=reason
+    )
+    if result.outcome == LoginOutcome.LOCKED:
+        cancel_second_factor(request)
+    return result
 
 
 @transaction.atomic
@@ -307,12 +323,53 @@ def _accept_step(user: User, step: int, enrolling: bool, now: dt.datetime) -> bo
 
 
 @transaction.atomic
+def confirm_identity(
+    request: HttpRequest, password: str, code: str = "", *, purpose: str = "", now: dt.datetime | None = None
+) -> LoginResult:
+    """Re-authentication (accounts.reauth): the signed-in user gives the password again, and a TOTP or
+    recovery code when enrolled. Failures count toward the lockout like login failures; on success the
+    session's window restarts. Both are audited (确认身份)."""
+    from qinqing.accounts import reauth
+
+    now = now or timezone.now()
+    user = request.user
+    assert isinstance(user, User)
+    ip = _request_ip(request)
+    until = locked_until(user.username, ip, now)
+    if until is not None:
+        return _refuse_locked(user.username, user, until, now)
+    reason, how = "", "密码"
+    if not user.check_password(password):
+        reason = "确认身份：密码错误"
+    elif user.totp_confirmed_at is not None:
+        if recovery.looks_like_code(code):
+            how = "密码与恢复码"
+            if not recovery.consume(user, code, purpose="确认身份", now=now):
+                reason = "确认身份：恢复码错误"
+        else:
+            how = "密码与动态口令"
+            step = _matching_step(user.totp_secret, code, now) if code.strip() else None
+            if step is None or not _accept_step(user, step, False, now):
+                reason = "确认身份：动态口令错误"
+    target = f"，用于 {purpose[:200]}" if purpose else ""
+    if reason:
+        result = _record_failure(user.username, user, ip, reason, now)
+        record_outside_transaction(
+            AuditAction.REAUTH, actor=user, obj=user, result=AuditResult.FAILURE, detail=reason + target
+        )
+        return result
+    reauth.stamp(request)
+    record_outside_transaction(AuditAction.REAUTH, actor=user, obj=user, detail=f"确认身份（{how}）{target}")
+    return LoginResult(LoginOutcome.SUCCESS, user=user)
+
+
 def reset_totp(actor: User, user: User) -> None:
     """The security administrator clears a user's second factor (lost phone); they enroll again."""
     require(actor, "roles.manage")
     _check_visible(actor, user)
     User.objects.filter(pk=user.pk).update(totp_secret="", totp_confirmed_at=None, totp_last_step=None)
     user.totp_secret, user.totp_confirmed_at, user.totp_last_step = "", None, None
+    recovery.forget(user)  # the new enrollment makes a new set
     record(AuditAction.TOTP, actor=actor, obj=user, detail="重置动态口令")
 
 

@@ -21,8 +21,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from qinqing.accounts import services
+from qinqing.accounts import reauth, recovery, services
 from qinqing.accounts.forms import (
+    ConfirmForm,
     LoginForm,
     PasswordChangeForm,
     RolesForm,
@@ -32,6 +33,7 @@ from qinqing.accounts.forms import (
     UserFilterForm,
 )
 from qinqing.accounts.models import ApiToken, User
+from qinqing.accounts.reauth import reauth_required
 from qinqing.accounts.services import LoginOutcome, LoginResult
 from qinqing.core import ratelimit
 
@@ -111,6 +113,10 @@ def totp_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         next_url = services.pending_next_url(request)
         result = services.verify_second_factor(request, form.cleaned_data["code"])
+        if result.outcome == LoginOutcome.SUCCESS and result.recovery_codes:
+            # Just enrolled: the recovery codes are shown in this response only, never stored in clear.
+            shown = {"codes": result.recovery_codes, "next": _safe_next(request, next_url), "enrolled": True}
+            return render(request, "accounts/recovery_codes.html", shown)
         if result.outcome == LoginOutcome.SUCCESS:
             return redirect(_safe_next(request, next_url))
         if result.outcome == LoginOutcome.LOCKED:
@@ -119,7 +125,7 @@ def totp_view(request: HttpRequest) -> HttpResponse:
         if result.outcome == LoginOutcome.EXPIRED:
             messages.warning(request, "验证超时，请重新登录")
             return redirect("accounts:login")
-        form.add_error("code", "动态口令错误，请重试")
+        form.add_error("code", "动态口令或恢复码错误，请重试")
     context: dict[str, Any] = {"form": form, "pending": user, "enrolling": user.totp_confirmed_at is None}
     if context["enrolling"]:
         secret = services.begin_totp_enrollment(user)
@@ -135,11 +141,56 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+# --- re-authentication and recovery codes -------------------------------------------------------
+@login_required
+def confirm_view(request: HttpRequest) -> HttpResponse:
+    """确认身份: the password (+ second factor) again, then back to NEXT (a path on this site only)."""
+    user = request.user
+    assert isinstance(user, User)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    back = reauth.safe_url(request, next_url)
+    if (refused := _address_refused(request)) is not None:
+        return refused
+    form = ConfirmForm(request.POST or None, needs_code=user.totp_confirmed_at is not None)
+    if request.method == "POST" and form.is_valid():
+        result = services.confirm_identity(
+            request, form.cleaned_data["password"], form.cleaned_data.get("code", ""), purpose=back
+        )
+        if result.outcome == LoginOutcome.SUCCESS:
+            messages.success(request, f"已确认身份，{settings.REAUTH_MINUTES} 分钟内无需再次确认")
+            return redirect(back or reverse(settings.LOGIN_REDIRECT_URL))
+        if result.outcome == LoginOutcome.LOCKED:  # a session that keeps guessing ends here
+            services.logout_user(request)
+            messages.error(request, _locked_message(result))
+            return redirect("accounts:login")
+        form.add_error(None, "密码或动态口令错误" if form.needs_code else "密码错误")
+    context = {"form": form, "next": back, "minutes": settings.REAUTH_MINUTES}
+    return render(request, "accounts/confirm.html", context)
+
+
+@login_required
+@require_POST
+@reauth_required("重新生成恢复码")
+def recovery_regenerate(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    try:
+        codes = recovery.regenerate(user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("accounts:profile")
+    context = {"codes": codes, "next": reverse("accounts:profile"), "enrolled": False}
+    return render(request, "accounts/recovery_codes.html", context)
+
+
 # --- profile: password and API tokens --------------------------------------------------------------
 def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     tokens = ApiToken.objects.filter(user_id=request.user.pk or 0).order_by("-created_at")
+    left = recovery.remaining(request.user) if isinstance(request.user, User) else 0
     return {
         "tokens": tokens,
+        "recovery_left": left,
+        "recovery_warn": left <= recovery.WARN_AT,
         "now_dt": timezone.now(),
         "token_form": extra.pop("token_form", None) or TokenForm(),
         "password_form": extra.pop("password_form", None) or PasswordChangeForm(),
@@ -185,6 +236,7 @@ def _tokens_response(request: HttpRequest, **extra: Any) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauth_required("创建 API 令牌")
 def token_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
@@ -250,6 +302,7 @@ def users(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reauth_required("创建用户")
 def user_create(request: HttpRequest) -> HttpResponse:
     actor = _require_user_admin(request)
     if not actor.can("users.manage"):
@@ -281,6 +334,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauth_required("启用或停用用户")
 def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _require_user_admin(request)
     target = get_object_or_404(User.objects.visible_to(actor), pk=pk)
@@ -295,6 +349,7 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@reauth_required("分配角色")
 def user_roles(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _require_user_admin(request)
     if not actor.can("roles.manage"):
@@ -314,6 +369,7 @@ def user_roles(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauth_required("重置动态口令")
 def user_reset_totp(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _require_user_admin(request)
     target = get_object_or_404(User.objects.visible_to(actor), pk=pk)
