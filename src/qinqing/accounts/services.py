@@ -78,8 +78,8 @@ class LoginResult:
     user: User | None = None
     locked_until: dt.datetime | None = None
     now: dt.datetime | None = None
-
     recovery_codes: tuple[str, ...] = ()  # made at TOTP enrollment: shown once, on the next page
+
     @property
     def minutes_left(self) -> int:
         """Whole minutes until the lock ends (rounded up, at least 1)."""
@@ -322,7 +322,6 @@ def _accept_step(user: User, step: int, enrolling: bool, now: dt.datetime) -> bo
     return True
 
 
-@transaction.atomic
 def confirm_identity(
     request: HttpRequest, password: str, code: str = "", *, purpose: str = "", now: dt.datetime | None = None
 ) -> LoginResult:
@@ -363,13 +362,14 @@ def confirm_identity(
     return LoginResult(LoginOutcome.SUCCESS, user=user)
 
 
+@transaction.atomic
 def reset_totp(actor: User, user: User) -> None:
     """The security administrator clears a user's second factor (lost phone); they enroll again."""
     require(actor, "roles.manage")
     _check_visible(actor, user)
     User.objects.filter(pk=user.pk).update(totp_secret="", totp_confirmed_at=None, totp_last_step=None)
-    user.totp_secret, user.totp_confirmed_at, user.totp_last_step = "", None, None
     recovery.forget(user)  # the new enrollment makes a new set
+    user.totp_secret, user.totp_confirmed_at, user.totp_last_step = "", None, None
     record(AuditAction.TOTP, actor=actor, obj=user, detail="重置动态口令")
 
 
