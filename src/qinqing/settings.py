@@ -144,6 +144,8 @@ LOCKOUT_ADDRESS_FAILURES = env_int("LOCKOUT_ADDRESS_FAILURES", 20)
 IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 30)
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 ADMIN_TOTP_REQUIRED = env_bool("ADMIN_TOTP_REQUIRED", not DEMO)
+# Sensitive actions (role grants, unmasking, exports) need the password confirmed this recently.
+REAUTH_MINUTES = env_int("REAUTH_MINUTES", 15)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 
 SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_HOURS", 12) * 3600
@@ -159,8 +161,6 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if (DEBUG or DEMO) else 3
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # The browser preload list is for public internet domains; a government intranet host cannot be on it,
-# Sensitive actions (role grants, unmasking, exports) need the password confirmed this recently.
-REAUTH_MINUTES = env_int("REAUTH_MINUTES", 15)
 # so its absence is not a finding unless the operator opts in with SECURE_HSTS_PRELOAD=1.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -166,5 +166,7 @@ class AttachmentForm(forms.Form):
 
 class PublishForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    action = forms.ChoiceField(choices=[("request", "申请"), ("approve", "通过"), ("reject", "不通过")])
+    action = forms.ChoiceField(
+        choices=[("request", "申请"), ("approve", "通过"), ("reject", "不通过"), ("withdraw", "下架")]
+    )
     comment = forms.CharField(label="审核意见", required=False, max_length=200)

@@ -438,6 +438,48 @@ def review_publish(
     record(
         AuditAction.WORKFLOW, actor=user, obj=project, detail=f"公开发布审核：{PublishStatus(status).label}"
     )
+    if approve:
+        _publication_changed(project)
+    return project
+
+
+def _publication_changed(project: Project) -> None:
+    from qinqing.investment.signals import publication_changed
+
+    pk = project.pk
+    transaction.on_commit(lambda: publication_changed.send(sender=Project, project_id=pk))
+
+
+@transaction.atomic
+def withdraw_publication(user: Any, project: Project, *, expected_version: int, reason: str) -> Project:
+    """下架: take a published project out of the public catalogue (investment.publish_review, in scope).
+
+    The project goes back to 不公开 with the reason as the publication comment; it may be submitted for
+    publication again later. The audit row carries the reason; apps showing the catalogue are told after
+    the commit (signals.publication_changed)."""
+    require(user, "investment.publish_review")
+    _in_scope(user, project.location_unit)
+    if project.publish_status != PublishStatus.PUBLISHED:
+        raise ValidationError("该项目未在公开项目库中")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"comment": "下架时请填写原因"})
+    _bump(
+        Project,
+        project.pk,
+        expected_version,
+        publish_status=PublishStatus.NONE,
+        publish_comment=f"已下架：{reason}"[:200],
+    )
+    project.refresh_from_db()
+    record(
+        AuditAction.WORKFLOW,
+        actor=user,
+        obj=project,
+        changes={"publish_status": [PublishStatus.PUBLISHED, PublishStatus.NONE]},
+        detail=f"从公开项目库下架：{reason[:200]}",
+    )
+    _publication_changed(project)
     return project
 
 

@@ -728,6 +728,14 @@ def project_publish(request: HttpRequest, pk: int) -> HttpResponse:
                 lambda: services.request_publish(request.user, project, expected_version=d["version"]),
                 "已提交公开发布申请",
             )
+        elif d["action"] == "withdraw":
+            _attempt(
+                request,
+                lambda: services.withdraw_publication(
+                    request.user, project, expected_version=d["version"], reason=d["comment"]
+                ),
+                "已从公开项目库下架",
+            )
         else:
             _attempt(
                 request,

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -27,6 +28,8 @@ from django.utils import timezone
 from qinqing.analysis.text import terms
 from qinqing.enterprises.industries import DIVISIONS, SECTIONS
 from qinqing.portal.models import ContentKind, Entry, PortalState, PublicItem
+
+logger = logging.getLogger(__name__)
 
 VERSION_TTL = 1.0  # seconds a process trusts its last read of PortalState.version
 
@@ -212,6 +215,45 @@ def sync_projects() -> SyncResult:
     if result.changed:
         bump()
     return result
+
+
+def sync_project(project_id: int) -> str:
+    """Bring one project's catalogue row in line at once (after its publication changed in investment).
+
+    Returns "added", "updated", "removed" or "" (nothing to do). The periodic sync_projects stays the
+    safety net for anything this misses."""
+    with transaction.atomic():
+        p = (
+            published_projects()
+            .filter(pk=project_id)
+            .select_related("cluster", "chain", "location_unit", "responsible_unit")
+            .first()
+        )
+        if p is None:
+            n, _ = PublicItem.objects.filter(kind="project", ref=project_id).delete()
+            outcome = "removed" if n else ""
+        else:
+            _, created = PublicItem.objects.update_or_create(
+                kind="project",
+                ref=p.pk,
+                defaults={
+                    "payload": project_payload(p),
+                    "search_text": " ".join(terms(f"{p.name} {p.summary}")),
+                    "source_version": p.version,
+                },
+            )
+            outcome = "added" if created else "updated"
+        if outcome:
+            bump()
+    return outcome
+
+
+def on_publication_changed(sender: Any, project_id: int, **kwargs: Any) -> None:
+    """Runs after investment's commit: a failure here must not fail that request (the job retries)."""
+    try:
+        sync_project(project_id)
+    except Exception:
+        logger.exception("catalogue sync of project %s failed; the periodic sync will retry", project_id)
 
 
 # --- the per-process read side ------------------------------------------------------------------
