@@ -73,6 +73,8 @@ CONTENT_TRANSITIONS: dict[str, Transition] = {
     "approve": Transition((S.REVIEW,), "portal.review"),
     "return": Transition((S.REVIEW,), "portal.review"),
     "unpublish": Transition((S.PUBLISHED, S.SCHEDULED, S.DRAFT, S.RETURNED, S.REVIEW), "portal.review"),
+    # a new draft version from an old one (restore_version); the published snapshot stays until approved
+    "restore": Transition((S.DRAFT, S.RETURNED, S.UNPUBLISHED, S.PUBLISHED), "portal.edit"),
 }
 
 
@@ -169,6 +171,55 @@ def update_entry(user: Any, entry: Entry, fields: Mapping[str, Any], *, expected
     entry.refresh_from_db()
     _version_row(entry, user, "修改")
     record(AuditAction.UPDATE, actor=user, obj=entry, detail="修改门户内容")
+    return entry
+
+
+def _restored_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry fields of a saved version (``_payload``); a deleted image is left out."""
+    from qinqing.portal.models import Image
+
+    out: dict[str, Any] = {k: payload.get(k) or "" for k in ("title", "title_en", "summary", "summary_en")}
+    out.update(body=payload.get("body") or "", body_en=payload.get("body_en") or "")
+    out["data"] = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    image_id = payload.get("image_id")
+    out["image_id"] = image_id if image_id and Image.objects.filter(pk=image_id).exists() else None
+    for key in ("publish_at", "unpublish_at"):
+        raw = payload.get(key)
+        out[key] = dt.datetime.fromisoformat(raw) if raw else None
+    return out
+
+
+@transaction.atomic
+def restore_version(user: Any, entry: Entry, *, expected_version: int, number: int) -> Entry:
+    """Restore an old content version: its fields become a new draft version (portal.edit, in scope).
+
+    History is never rewritten: the restored state is saved as the next version ("恢复自 vN"). A published
+    entry stays online with its published snapshot until the restored draft is reviewed and approved,
+    as after any edit."""
+    from qinqing.audit.services import diff
+    from qinqing.audit.services import snapshot as audit_snapshot
+
+    _check(user, entry, "restore")
+    old = entry.versions.filter(number=number).first()
+    if old is None:
+        raise ValidationError({"number": "该版本不存在"})
+    fields = _restored_fields(old.payload)
+    names = list(fields)
+    before = audit_snapshot(entry, names)
+    for key, value in fields.items():
+        setattr(entry, key, value)
+    entry.full_clean()
+    new_status = S.DRAFT if entry.status == S.PUBLISHED else entry.status
+    _bump(Entry, entry.pk, expected_version, status=new_status, updated_at=timezone.now(), **fields)
+    entry.refresh_from_db()
+    _version_row(entry, user, f"恢复自 v{number}")
+    record(
+        AuditAction.UPDATE,
+        actor=user,
+        obj=entry,
+        changes=diff(before, audit_snapshot(entry, names)),
+        detail=f"恢复内容版本 v{number}",
+    )
     return entry
 
 

@@ -179,6 +179,12 @@ def content_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "unpublish":
             services.unpublish_entry(request.user, entry, expected_version=version, reason=comment)
             messages.success(request, "已下线")
+        elif action == "restore":
+            number = request.POST.get("number", "")
+            if not (number.isascii() and number.isdigit()):
+                raise ValidationError("请选择要恢复的版本")
+            services.restore_version(request.user, entry, expected_version=version, number=int(number))
+            messages.success(request, f"已恢复 v{int(number)} 的内容为新的草稿版本，请提交审核")
         else:
             raise Http404
     except ValidationError as exc:
