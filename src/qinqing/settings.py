@@ -180,6 +180,9 @@ PORTAL_HOST = env_str("PORTAL_HOST").strip().lower()
 PORTAL_URLCONF = "qinqing.urls_portal"
 if PORTAL_HOST and "*" not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(PORTAL_HOST.split(":")[0])
+# The optional SMS-code check on inquiries (对接洽谈) and the sender of the codes (qinqing.portal.sms).
+PORTAL_SMS_CHECK = env_bool("PORTAL_SMS_CHECK", False)
+PORTAL_SMS_SENDER = env_str("PORTAL_SMS_SENDER", "qinqing.portal.sms.LogSender")
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinqing.core.api import ErrorSerializer
-from qinqing.portal import i18n, inquiries, matching, public, snapshot
+from qinqing.portal import i18n, inquiries, matching, public, sms, snapshot
 from qinqing.portal.models import InquiryStatus, Rating
 
 TAG = ["public"]
@@ -144,6 +144,18 @@ class InquiryInSerializer(serializers.Serializer[Any]):
     message = serializers.CharField(max_length=2000, min_length=10)
     consent = serializers.BooleanField(help_text="同意《个人信息处理告知书》（必须为 true）")
     notice_version = serializers.CharField(required=False, help_text="所同意的告知书版本")
+    sms_code = serializers.CharField(
+        required=False, max_length=6, help_text="短信验证码（启用短信验证时必填，先调用 sms-codes 获取）"
+    )
+
+
+class SmsCodeInSerializer(serializers.Serializer[Any]):
+    phone = serializers.CharField(max_length=11, help_text="接收验证码的手机号（即洽谈的手机号）")
+
+
+class SmsCodeOutSerializer(serializers.Serializer[Any]):
+    expires_in = serializers.IntegerField(help_text="验证码有效期（秒）")
+    resend_after = serializers.IntegerField(help_text="多少秒后可再次获取")
 
 
 class InquiryOutSerializer(serializers.Serializer[Any]):
@@ -471,6 +483,36 @@ class InquiryCreate(PublicView):
         except ValidationError as exc:
             return _error(exc)
         return Response(inquiry_out(inq), status=status.HTTP_201_CREATED)
+
+
+class SmsCodeCreate(PublicView):
+    @extend_schema(
+        tags=TAG,
+        summary="获取短信验证码（仅在启用短信验证时；按手机号和地址限流）",
+        request=SmsCodeInSerializer,
+        responses={
+            202: SmsCodeOutSerializer,
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+            429: ErrorSerializer,
+        },
+        examples=[OpenApiExample("获取验证码", request_only=True, value={"phone": "13800000000"})],
+    )
+    def post(self, request: Request) -> Response:
+        if not sms.enabled():
+            return Response({"code": "not_found", "detail": "未启用短信验证", "fields": {}}, status=404)
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            sms.request_code(
+                str(data.get("phone") or ""),
+                ip=getattr(request, "client_ip", None),
+                site_name=inquiries.config()[0].site_name,
+            )
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(
+            {"expires_in": sms.CODE_TTL, "resend_after": sms.RESEND_AFTER}, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class InquiryTrack(PublicView):

@@ -66,6 +66,12 @@ UI: dict[str, tuple[str, str]] = {
     "message": ("洽谈内容", "Message"),
     "consent": ("我已阅读并同意《个人信息处理告知书》", "I have read and agree to the personal data notice"),
     "submit": ("提交", "Send"),
+    "sms_code": ("短信验证码", "SMS code"),
+    "send_code": ("获取验证码", "Get a code"),
+    "code_sent": (
+        "验证码已发送至 {phone}，5 分钟内有效",
+        "A code was sent to {phone}; it is valid for 5 minutes",
+    ),
     "submitted": ("提交成功", "Sent"),
     "tracking_note": (
         "请保存下面的查询链接，凭此链接查看办理进度和答复（无需注册）。",

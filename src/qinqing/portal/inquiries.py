@@ -1,8 +1,9 @@
 """对接洽谈: an investor's inquiry, its routing, answer deadline (working days), replies and conversion to a lead.
 
 Submission (anonymous) checks, in order, and refuses with a Chinese message without writing anything:
-field lengths and formats, the consent, the honeypot, the per-address and per-phone rate limits, then a
-duplicate (same phone, project and message on the same day: a unique fingerprint, refused at the insert) (qinqing.core.ratelimit). The inquiry goes to the
+field lengths and formats, the consent, the honeypot, the per-address and per-phone rate limits
+(qinqing.core.ratelimit), the SMS code when PORTAL_SMS_CHECK is on (sms.py), then a duplicate (same phone,
+project and message on the same day: a unique fingerprint, refused at the insert). The inquiry goes to the
 project's responsible unit (else its location unit) or, for a general inquiry, to PortalSettings.default_unit.
 The answer is due at the end of the ``answer_days``-th working day (qinqing.calendar via demands.clocks,
 the same yellow/red lights as demands); jobs.sweep_inquiries sends the reminders once per threshold.
@@ -35,6 +36,7 @@ from qinqing.core import ratelimit
 from qinqing.core.permissions import require
 from qinqing.demands.clocks import compute_deadline
 from qinqing.orgs.models import Unit
+from qinqing.portal import sms
 from qinqing.portal.models import (
     Inquiry,
     InquiryEvent,
@@ -195,6 +197,8 @@ def submit_inquiry(
                 code="throttled",
                 retry_after=decision.retry_after,
             )
+    if sms.enabled():  # the optional SMS-code check (sms.py): the code is used up with this transaction
+        sms.consume_code(fields["phone"], str(data.get("sms_code") or ""))
     now = timezone.now()
     deadline = compute_deadline(now, cfg.answer_days, cfg.warn_share)
     try:

@@ -6,6 +6,7 @@
 - ``portal.sweep_inquiries`` (300 s): due-soon and overdue reminders, once per inquiry, threshold and
   deadline (an ``InquiryReminder`` row with a unique constraint, written with the outbox rows).
 - ``portal.flush_visits`` (10 s): the process's visit counters into ``Visit``.
+- ``portal.purge_sms_codes`` (3600 s): SMS codes expired for a day are deleted (sms.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from qinqing.core.jobs import periodic
 from qinqing.demands import notifications
-from qinqing.portal import inquiries, public, publications, services, snapshot
+from qinqing.portal import inquiries, public, publications, services, sms, snapshot
 from qinqing.portal.models import Edition, Inquiry, InquiryReminder, InquiryStatus, JobStatus
 
 BATCH = 2000
@@ -47,6 +48,11 @@ def generate_editions() -> int:
 @periodic(10, name="portal.flush_visits")
 def flush_visits() -> int:
     return public.flush_visits()
+
+
+@periodic(3600, name="portal.purge_sms_codes")
+def purge_sms_codes() -> int:
+    return sms.purge()
 
 
 def _remind(inquiry: Inquiry, threshold: str, subject: str, body: str) -> bool:

@@ -412,6 +412,24 @@ class Inquiry(models.Model):
         return self.answered_at <= self.due_at
 
 
+class SmsCode(models.Model):
+    """A one-time SMS code for an inquiry's phone (sms.py): only its keyed hash is stored; single use."""
+
+    phone = models.CharField("手机号", max_length=11)
+    code_hash = models.CharField(max_length=64)  # HMAC-SHA256(SECRET_KEY, phone:code), hex
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [models.Index(fields=["phone", "expires_at"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}"
+
+
 class InquiryEvent(models.Model):
     """A step of an inquiry; ``public`` replies are shown on the tracking page."""
 

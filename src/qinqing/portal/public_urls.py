@@ -23,6 +23,7 @@ v1_patterns = [
     path("news/", api.NewsList.as_view(), name="news"),
     path("news/<int:pk>/", api.NewsDetail.as_view(), name="news_item"),
     path("inquiries/", api.InquiryCreate.as_view(), name="inquiries"),
+    path("sms-codes/", api.SmsCodeCreate.as_view(), name="sms_codes"),
     path("inquiries/<str:token>/", api.InquiryTrack.as_view(), name="inquiry"),
     path("inquiries/<str:token>/rating/", api.InquiryRating.as_view(), name="inquiry_rating"),
 ]

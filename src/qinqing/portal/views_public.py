@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from qinqing.portal import i18n, inquiries, matching, public, snapshot
+from qinqing.portal import i18n, inquiries, matching, public, sms, snapshot
 from qinqing.portal.models import (
     ContentKind,
     EnterpriseScale,
@@ -347,9 +347,25 @@ def inquiry(request: HttpRequest, lang: str = "zh") -> HttpResponse:
     pid = request.GET.get("project") or request.POST.get("project") or ""
     project_row = snapshot.catalogue().get("project", int(pid)) if pid.isdigit() else None
     errors: dict[str, list[str]] = {}
-    refusal = ""
+    refusal = notice_sent = ""
     status, retry_after = 200, 0
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("send_code") and sms.enabled():
+        try:
+            sms.request_code(
+                request.POST.get("phone", ""), ip=getattr(request, "client_ip", None), site_name=cfg.site_name
+            )
+            phone = request.POST.get("phone", "").strip()
+            notice_sent = i18n.t("code_sent", lang).format(phone=f"{phone[:3]}****{phone[-4:]}")
+        except inquiries.Refused as exc:
+            refusal, status, retry_after = (
+                exc.text,
+                (429 if exc.code == "throttled" else 400),
+                exc.retry_after,
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            status = 400
+    elif request.method == "POST":
         try:
             created = inquiries.submit_inquiry(
                 request.POST, ip=getattr(request, "client_ip", None), lang=lang
@@ -375,6 +391,8 @@ def inquiry(request: HttpRequest, lang: str = "zh") -> HttpResponse:
         form=request.POST,
         notice=cfg.notice_text,
         notice_version=cfg.notice_version,
+        sms_check=sms.enabled(),
+        code_sent=notice_sent,
     )
     response = render(request, "portal/public/inquiry.html", context, status=status)
     response["Cache-Control"] = "no-store"
