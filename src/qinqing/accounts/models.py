@@ -17,6 +17,8 @@ from qinqing.accounts.roles import ADMIN_ROLES, Role, roles_with
 from qinqing.core.scoping import Scope, ScopedQuerySet
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from qinqing.orgs.models import Unit
 
 
@@ -79,10 +81,18 @@ class User(AbstractUser):
             return frozenset()
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("role_rows")
         rows = prefetched if prefetched is not None else self.role_rows.all()
-        codes = {row.role for row in rows}
+        return self._effective_roles(row.role for row in rows)
+
+    def _effective_roles(self, granted: Iterable[str]) -> frozenset[str]:
+        codes = set(granted)
         if self.is_superuser:  # `qinqing createsuperuser` makes a system administrator
             codes.add(Role.SYSADMIN)
         return frozenset(codes)
+
+    def prime_roles(self, granted: Iterable[str]) -> None:
+        """Set the role codes from rows loaded together with the user (token authentication), so that
+        ``role_codes`` needs no query of its own."""
+        self.__dict__["role_codes"] = self._effective_roles(granted)
 
     def has_role(self, role: str) -> bool:
         return role in self.role_codes
