@@ -10,8 +10,10 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from qinqing.accounts.roles import Role
 from qinqing.accounts.services import create_token
 from qinqing.audit.models import AuditEvent
 from qinqing.demands import cache, services
@@ -168,23 +170,21 @@ def test_receiving_office_is_remembered_until_a_unit_changes(tree: None) -> None
 
 # --- one submission ----------------------------------------------------------------------------------------
 def test_one_12345_intake_query_budget(people: People) -> None:
-    """Token, roles, the scope root, the enterprise (loaded and scope-checked at once), the office's
-    users, then the writes: demand (numbered), event, audit and outbox rows; the response reads nothing."""
+    """The token with its user, unit, parent unit and roles (one statement), the enterprise (loaded and
+    scope-checked at once), then the writes: demand (numbered), event, audit and outbox rows. The office's
+    recipients come from the snapshot (remembered by the warm-up); the response reads nothing."""
     c = token_client(people.office)
     url = reverse("api:demand-list")
+    # The fixture's users were created in this test's transaction, which never commits: recipients are
+    # not remembered inside a transaction that changed users. In production they were committed long ago.
+    cache._users_committed()
     assert c.post(url, item(people, "warm-1"), format="json").status_code == 201
     body = item(people, "12345-Q-1")
     with CaptureQueriesContext(connection) as ctx:
         r = c.post(url, body, format="json")
     assert r.status_code == 201, r.json()
     got = tables(ctx.captured_queries)
-    reads = [
-        "SELECT accounts_apitoken",
-        "SELECT accounts_userrole",
-        "SELECT orgs_unit",
-        "SELECT enterprises_enterprise",
-        "SELECT accounts_user",
-    ]
+    reads = ["SELECT accounts_apitoken", "SELECT enterprises_enterprise"]
     if connection.vendor == "postgresql":
         writes = [
             "SELECT nextval",  # the demand's id, before the number is taken
@@ -208,6 +208,59 @@ def test_one_12345_intake_query_budget(people: People) -> None:
     assert body["assisting_units"] == [] and body["attachments"] == []
     assert body["allowed_actions"] == ["accept", "reject"]
     assert body["number"] == Demand.objects.get(external_ref="12345-Q-1").number
+
+
+def recipient_names(unit_id: int) -> list[str]:
+    return [u.username for u in services.office_recipients(unit_id)]
+
+
+def test_office_recipients_are_remembered_until_a_user_or_role_changes(people: People) -> None:
+    from qinqing.accounts.services import set_roles
+
+    office = people.office.unit_id
+    cache._users_committed()  # the fixture's users, as if committed earlier (see the budget test)
+    assert recipient_names(office) == ["changji_dispatcher", "changji_head"]
+    with CaptureQueriesContext(connection) as ctx:
+        assert recipient_names(office) == ["changji_dispatcher", "changji_head"]
+    assert len(ctx.captured_queries) == 0
+    # A login (last_login) or a password change does not drop them.
+    people.office.last_login = timezone.now()
+    people.office.save(update_fields=["last_login"])
+    assert office in cache.current().recipients
+    # A role granted in bulk (set_roles sends accounts.signals.roles_changed) does.
+    clerk = make_user("changji_clerk", unit_name="昌吉市营商环境服务中心", roles=[])
+    cache._users_committed()
+    assert recipient_names(office) == ["changji_dispatcher", "changji_head"]
+    secadmin = make_user("sec", unit_name="昌吉州营商环境服务中心", roles=[Role.SECADMIN])
+    cache._users_committed()
+    recipient_names(office)
+    set_roles(secadmin, clerk, [Role.DISPATCHER])
+    assert office not in cache.current().recipients
+    assert recipient_names(office) == ["changji_dispatcher", "changji_head", "changji_clerk"]
+    cache._users_committed()
+    assert recipient_names(office) == ["changji_dispatcher", "changji_head", "changji_clerk"]
+    # A user deactivated (or moved to another unit) is dropped at once.
+    people.office_head.is_active = False
+    people.office_head.save(update_fields=["is_active"])
+    assert office not in cache.current().recipients
+    assert recipient_names(office) == ["changji_dispatcher", "changji_clerk"]
+    people.office.unit = unit("昌吉州营商环境服务中心")
+    people.office.save()
+    assert recipient_names(office) == ["changji_clerk"]
+
+
+def test_recipients_changed_in_a_rolled_back_transaction_do_not_linger(people: People) -> None:
+    office = people.office.unit_id
+    cache._users_committed()
+    assert recipient_names(office) == ["changji_dispatcher", "changji_head"]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_user("changji_temp", unit_name="昌吉市营商环境服务中心", roles=[Role.DISPATCHER])
+        assert recipient_names(office) == ["changji_dispatcher", "changji_head", "changji_temp"]
+        assert office not in cache.current().recipients  # seen, never remembered
+        raise RuntimeError("roll back")
+    # The marker is the outermost transaction's (here the test's own): until it ends, recipients are read
+    # afresh, so the rolled-back user is gone at once.
+    assert recipient_names(office) == ["changji_dispatcher", "changji_head"]
 
 
 def test_submission_writes_number_event_audit_and_outbox(people: People) -> None:
@@ -388,3 +441,30 @@ def test_office_lookup_uses_unit_changes(people: People) -> None:
     office.name = "昌吉市营商环境建设服务中心"
     office.save()
     assert services.receiving_office(people.office.unit_id).name == "昌吉市营商环境建设服务中心"
+
+
+def test_single_enterprise_check_matches_visible_to(people: People) -> None:
+    """The single submission's prepared scope check answers as Enterprise.objects.visible_to does."""
+    from qinqing.core.scoping import ScopedQuerySet
+    from qinqing.enterprises.models import Enterprise
+
+    # The check spells out the declared rule; a model-specific rule would need its own spelling.
+    assert type(Enterprise.objects.all()).staff_filter is ScopedQuerySet.staff_filter
+    ents = [
+        people.enterprise,
+        EnterpriseFactory(registered_unit=unit("玛纳斯县")),
+        EnterpriseFactory(registered_unit=unit("榆树沟镇")),
+        EnterpriseFactory(registered_unit=unit("昌吉州营商环境服务中心")),
+    ]
+    for user in (people.office, people.pref, people.other_office, people.town_head, people.handler):
+        for ent in ents:
+            expected = Enterprise.objects.visible_to(user).filter(pk=ent.pk).exists()
+            found = services._enterprise_in_scope(user, ent.pk)
+            assert (found is not None) is expected, (user.username, ent.registered_unit)
+            if found is not None:
+                assert (found.pk, found.name, found.registered_unit_id) == (
+                    ent.pk,
+                    ent.name,
+                    ent.registered_unit_id,
+                )
+    assert services._enterprise_in_scope(people.pref, 10**9) is None

@@ -52,6 +52,7 @@ from qinqing.accounts import recovery
 from qinqing.accounts.middleware import LAST_SEEN, TOTP_PENDING
 from qinqing.accounts.models import ApiToken, LoginFailure, User, UserRole, UserSession, hash_token
 from qinqing.accounts.roles import ADMIN_ROLES, Role
+from qinqing.accounts.signals import roles_changed
 from qinqing.audit.models import AuditAction, AuditResult
 from qinqing.audit.services import record, record_outside_transaction, record_update, snapshot
 from qinqing.core.middleware import client_ip
@@ -455,6 +456,7 @@ def set_roles(actor: User, user: User, roles: Iterable[str]) -> User:
         return user
     UserRole.objects.filter(user=user, role__in=current - wanted).delete()
     UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in sorted(wanted - current)])
+    roles_changed.send(sender=User, user=user)
     user.__dict__.pop("role_codes", None)
     if hasattr(user, "_prefetched_objects_cache"):
         user._prefetched_objects_cache.pop("role_rows", None)

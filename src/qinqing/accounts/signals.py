@@ -1,14 +1,18 @@
-"""Keep UserSession rows in step with Django's sessions, however a session ends."""
+"""Keep UserSession rows in step with Django's sessions, however a session ends; ``roles_changed``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_out
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
 from qinqing.accounts.models import UserSession
+
+# Sent (sender=User, user=...) when a user's roles are set in bulk (``services.set_roles``), which sends
+# no model signals: higher apps that remember users by role (demands.cache) forget them.
+roles_changed = Signal()
 
 
 @receiver(user_logged_out, dispatch_uid="qinqing.accounts.forget_session")

@@ -38,6 +38,7 @@ from qinqing.demands.models import (
     Urgency,
 )
 from qinqing.demands.paging import without_jit
+from qinqing.demands.responses import new_demand_body
 from qinqing.demands.workflow import Action
 from qinqing.enterprises.models import mask_mobile
 from qinqing.orgs.models import Unit
@@ -104,7 +105,7 @@ class DemandListSerializer(FieldsOnceMixin, serializers.ModelSerializer[Demand])
     contact_phone = serializers.SerializerMethodField()
     receiving_unit_name = serializers.CharField(source="receiving_unit.name", read_only=True)
     lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default="")
-    handler_name = serializers.CharField(source="current_handler.__str__", read_only=True, default="")
+    handler_name = serializers.SerializerMethodField()
     light = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
 
@@ -164,6 +165,10 @@ class DemandListSerializer(FieldsOnceMixin, serializers.ModelSerializer[Demand])
 
     def get_contact_phone(self, obj: Demand) -> str:
         return mask_mobile(obj.contact_phone) if self._visible(obj) else HIDDEN
+
+    def get_handler_name(self, obj: Demand) -> str:
+        # Not source="current_handler.__str__": without a handler DRF rendered None.__str__ itself.
+        return str(obj.current_handler) if obj.current_handler_id else ""
 
     def get_light(self, obj: Demand) -> str:
         return obj.light_at(self.context.get("now"))
@@ -472,7 +477,9 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 "assists": _known_empty(DemandAssist.objects.none()),
                 "attachments": _known_empty(Attachment.objects.none()),
             }
-        body = DemandDetailSerializer(demand, context=self.get_serializer_context()).data
+            body = new_demand_body(demand, request.user)  # the serializer's answer as a plain dict
+        else:
+            body = DemandDetailSerializer(demand, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(

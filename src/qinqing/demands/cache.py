@@ -12,7 +12,9 @@ year, so each process keeps one snapshot, loaded with three queries, and serves 
 - ``office_for(unit)``: the receiving office of UNIT's area (``services.office_for``), computed once per
   unit and snapshot;
 - ``memo(key, compute)``: anything else derived from these rows or the org tree (the list filter's unit
-  and category options, ``filters.py``), computed once per snapshot.
+  and category options, ``filters.py``), computed once per snapshot;
+- ``recipients(unit_id, compute)``: the users a new demand of the office UNIT_ID notifies (its active
+  dispatchers and heads, ``services.office_recipients``), computed once per office and snapshot.
 
 The objects are shared between requests: read them, never change or save them (the configuration page
 edits fresh rows from the database).
@@ -24,6 +26,10 @@ Invalidation:
   ``migrate``/``flush`` (post_migrate) drops the snapshot at once, and again when the transaction commits;
   until that transaction ends, the process that made the change reads fresh rows without caching them
   (so a rolled-back change never lingers in the snapshot);
+- users and roles (``accounts``: a user saved other than its login time or password, deleted, roles
+  granted or taken ― ``apps.py`` connects the signals) drop the remembered recipients the same way, and
+  the transaction that changes them computes recipients afresh without remembering them; its commit
+  bumps the generation too, so other processes reload their snapshot;
 - other processes (gunicorn workers, Celery): the commit also bumps a generation number in Django's
   shared cache (Redis in production); each process compares it at most once every ``CHECK_SECONDS``
   and reloads when it moved;
@@ -63,11 +69,13 @@ class Snapshot:
     loaded_at: float
     checked_at: float
     memo: dict[Hashable, Any] = field(default_factory=dict)  # derived values (office_for, options …)
+    recipients: dict[int, Any] = field(default_factory=dict)  # office id -> the users a submission notifies
 
 
 _snapshot: Snapshot | None = None
 _lock = threading.Lock()
 _DIRTY = "qinqing_demands_config_dirty"  # attribute on the connection: the changing transaction
+_USERS_DIRTY = "qinqing_demands_users_dirty"  # likewise for users and roles (the recipients)
 
 
 def _generation() -> Any:
@@ -90,20 +98,24 @@ def _load(generation: Any) -> Snapshot:
     return Snapshot(settings, policies, categories, generation, now, now)
 
 
-def _changing_transaction() -> bool:
-    """Whether this connection is inside the transaction that changed the configuration.
+def _changing_transaction(marker: str = _DIRTY) -> bool:
+    """Whether this connection is inside the transaction that changed the configuration (MARKER: or the
+    users and roles).
 
-    Once that transaction has ended (committed or rolled back), the marker is dropped together with the
-    snapshot: a rolled-back change then cannot outlive its transaction in the snapshot.
+    Once that transaction has ended (committed or rolled back), the marker is dropped together with what
+    it concerns: a rolled-back change then cannot outlive its transaction in the snapshot.
     """
-    owner = getattr(connection, _DIRTY, None)
+    owner = getattr(connection, marker, None)
     if owner is None:
         return False
     blocks = connection.atomic_blocks
     if blocks and blocks[0] is owner:
         return True
-    setattr(connection, _DIRTY, None)
-    invalidate()
+    setattr(connection, marker, None)
+    if marker == _DIRTY:
+        invalidate()
+    else:
+        _forget_recipients()
     return False
 
 
@@ -139,6 +151,11 @@ def invalidate() -> None:
 def _committed() -> None:
     setattr(connection, _DIRTY, None)
     invalidate()
+    _publish()
+
+
+def _publish() -> None:
+    """Bump the shared generation: every other process reloads its snapshot at its next check."""
     try:
         if not shared_cache.add(GENERATION_KEY, 1, timeout=None):
             shared_cache.incr(GENERATION_KEY)
@@ -155,6 +172,30 @@ def changed(**kwargs: Any) -> None:
         transaction.on_commit(_committed)
     else:
         _committed()
+
+
+def _forget_recipients() -> None:
+    snap = _snapshot
+    if snap is not None:
+        snap.recipients = {}
+
+
+def _users_committed() -> None:
+    setattr(connection, _USERS_DIRTY, None)
+    _forget_recipients()
+    _publish()
+
+
+def users_changed(**kwargs: Any) -> None:
+    """A user or their roles changed (signal receiver): drop the remembered recipients now and when the
+    change commits (other processes: through the shared generation); the configuration stays cached."""
+    _forget_recipients()
+    if connection.in_atomic_block and connection.atomic_blocks:
+        if getattr(connection, _USERS_DIRTY, None) is None:
+            setattr(connection, _USERS_DIRTY, connection.atomic_blocks[0])
+        transaction.on_commit(_users_committed)
+    else:
+        _users_committed()
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -199,3 +240,18 @@ def memo(key: Hashable, compute: Callable[[], T]) -> T:
 def office_for(unit_id: int, compute: Callable[[int], Any]) -> Any:
     """The receiving office of the unit UNIT_ID, computed by COMPUTE(unit_id) once per unit and snapshot."""
     return memo(("office", unit_id), lambda: compute(unit_id))
+
+
+def recipients(unit_id: int, compute: Callable[[int], T]) -> T:
+    """COMPUTE(unit_id): the users a submission to the office UNIT_ID notifies, remembered per office
+    until a user, a role or the configuration changes (see the module docstring)."""
+    if _changing_transaction(_USERS_DIRTY):
+        return compute(unit_id)
+    snap = current()
+    if unit_id in snap.recipients:
+        found: T = snap.recipients[unit_id]
+        return found
+    value = compute(unit_id)
+    if snap is _snapshot:  # not the private snapshot of a changing transaction
+        snap.recipients[unit_id] = value
+    return value

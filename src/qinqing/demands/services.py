@@ -173,6 +173,24 @@ def _unit_users(unit_id: int | None, roles: Sequence[str]) -> list[User]:
     return list(User.objects.filter(unit_id=unit_id, is_active=True, role_rows__role__in=roles).distinct())
 
 
+SUBMISSION_RECIPIENTS = (Role.DISPATCHER, Role.UNIT_HEAD)
+
+
+def _office_recipients_now(unit_id: int) -> list[User]:
+    return list(
+        User.objects.filter(unit_id=unit_id, is_active=True, role_rows__role__in=SUBMISSION_RECIPIENTS)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def office_recipients(unit_id: int) -> list[User]:
+    """Who a new demand of the office UNIT_ID notifies: its active dispatchers and heads, remembered in the
+    configuration snapshot (demands.cache) until a user or a role changes. Shared objects: read only."""
+    found: list[User] = cache.recipients(unit_id, _office_recipients_now)
+    return found
+
+
 def office_users(demand: Demand) -> list[User]:
     return _unit_users(demand.coordinating_unit_id, [Role.DISPATCHER, Role.UNIT_HEAD])
 
@@ -515,12 +533,41 @@ def _visible_enterprises(user: Any, *items: SubmitData) -> dict[int, Enterprise]
     wanted = {k for k in (_enterprise_key(d) for d in items) if k is not None}
     if not wanted:
         return {}
+    if not given and len(wanted) == 1 and user.unit_id and not user.enterprise_id and user.is_active:
+        (pk,) = wanted
+        found = _enterprise_in_scope(user, pk)
+        return {pk: found} if found is not None else {}
     visible = Enterprise.objects.visible_to(user).filter(pk__in=wanted)
     if given and set(given) == wanted:  # already loaded: only check the scope
         ok = set(visible.values_list("pk", flat=True))
         return {pk: e for pk, e in given.items() if pk in ok}
     # A submission reads the name (event, message, response) and the registered unit (office) only.
     return {e.pk: e for e in visible.only("id", "name", "registered_unit_id")}
+
+
+@functools.cache
+def _enterprise_in_scope_sql(vendor: str) -> str:
+    q = connection.ops.quote_name
+    ent, unit = q(Enterprise._meta.db_table), q(Unit._meta.db_table)
+    return (
+        f"SELECT e.{q('id')}, e.{q('name')}, e.{q('registered_unit_id')} FROM {ent} e"  # noqa: S608 - quoted names
+        f" JOIN {unit} u ON u.{q('id')} = e.{q('registered_unit_id')}"
+        f" WHERE e.{q('id')} = %s AND u.{q('path')} LIKE %s"
+    )
+
+
+def _enterprise_in_scope(user: Any, pk: int) -> Enterprise | None:
+    """``Enterprise.objects.visible_to(user).filter(pk=pk)`` for a staff USER (the declared rule: registered
+    in the subtree of the user's scope unit) as one prepared statement: the single submission's check,
+    whose queryset cost more to build than to run. Loads the id, name and registered unit only."""
+    path = user.scope_unit.path
+    assert path.isdigit()  # zero-padded ids: nothing to escape in the LIKE pattern
+    with connection.cursor() as cursor:
+        cursor.execute(_enterprise_in_scope_sql(connection.vendor), [pk, f"{path}%"])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Enterprise.from_db(connection.alias, ["id", "name", "registered_unit_id"], list(row))
 
 
 def _office_for_submission(user: Any, enterprise: Enterprise) -> Unit:
@@ -689,7 +736,7 @@ def submit(user: Any, data: SubmitData) -> Demand:
     checked = [check_upload(f) for f in data.files]
     now = timezone.now()
     demand = _new_demand(user, data, enterprise, office, now)
-    recipients = _unit_users(office.pk, [Role.DISPATCHER, Role.UNIT_HEAD])
+    recipients = office_recipients(office.pk)
     item = _Submission(
         demand, _submit_event(user, demand, enterprise), enterprise, recipients, data.files, checked
     )
@@ -799,7 +846,7 @@ def _submit_batch(user: Any, items: Sequence[SubmitData]) -> list[BatchItem]:
     if errors:
         raise BatchInvalid(errors)
     now = timezone.now()
-    recipients = _users_of_units({o.pk for o in offices.values()}, [Role.DISPATCHER, Role.UNIT_HEAD])
+    recipients = {pk: office_recipients(pk) for pk in {o.pk for o in offices.values()}}
     results: list[BatchItem] = []
     fresh: list[_Submission] = []
     for index, data in enumerate(items):
@@ -830,19 +877,6 @@ def _existing_by_refs(user: Any, refs: list[str]) -> dict[str, Demand | None]:
         return {}
     visible = {d.pk: d for d in Demand.objects.visible_to(user).filter(pk__in=found.values())}
     return {ref: visible.get(pk) for ref, pk in found.items()}
-
-
-def _users_of_units(unit_ids: set[int], roles: Sequence[str]) -> dict[int, list[User]]:
-    """The active users holding ROLES in each of UNIT_IDS (one query)."""
-    out: dict[int, list[User]] = {}
-    if unit_ids:
-        users = User.objects.filter(
-            unit_id__in=unit_ids, is_active=True, role_rows__role__in=roles
-        ).distinct()
-        for u in users.order_by("pk"):
-            if u.unit_id is not None:
-                out.setdefault(u.unit_id, []).append(u)
-    return out
 
 
 def _store_attachment(
