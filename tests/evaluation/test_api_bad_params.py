@@ -39,7 +39,9 @@ def test_value_filters_still_filter(office: User, rnd: Round) -> None:
 
 def test_report_with_malformed_unit_answers_400(office: User, rnd: Round) -> None:
     client = APIClient()
-    client.force_authenticate(office)
+    client.force_login(
+        office
+    )  # a session login: the report needs a recent re-authentication (accounts.reauth)
     response = client.get(f"/api/v1/evaluation/rounds/{rnd.pk}/report/", {"unit": "²"})
     assert response.status_code == 400
     assert response.json()["fields"] == {"unit": ["须为整数编号"]}

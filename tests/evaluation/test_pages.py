@@ -251,7 +251,7 @@ def test_api_system_import_and_errors(office: Any, api_client: Any) -> None:
 
 
 def test_api_report_and_evidence(rnd: Round, evaluator: Any, api_client: Any) -> None:
-    api_client.force_authenticate(evaluator)
+    api_client.force_login(evaluator)  # a session login: the report needs a recent re-authentication
     unit = urumqi_units()[0]
     r = api_client.get(reverse("api:evaluation-round-report", args=[rnd.pk]), {"unit": unit.pk})
     assert r.status_code == 200 and r.content[:4] == b"%PDF"

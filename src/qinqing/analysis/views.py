@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from qinqing.accounts.reauth import reauth_required
 from qinqing.analysis import queries, services
 from qinqing.analysis.forms import MonthForm, parse_period
 from qinqing.analysis.models import AnalysisReport
@@ -217,6 +218,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_capability("analysis.view")
+@reauth_required("下载分析报告")
 def report_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     row = get_object_or_404(AnalysisReport.objects.visible_to(request.user).select_related("unit"), pk=pk)
     if fmt not in ("pdf", "docx"):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from qinqing.accounts.reauth import reauth_required
 from qinqing.chambers import certificates, importing, queries, rules, services, spreadsheets
 from qinqing.chambers.filters import OrganisationFilter
 from qinqing.chambers.forms import (
@@ -393,6 +394,7 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
+@reauth_required("下载登记证书")
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     _require_any(request)
     cert = get_object_or_404(
@@ -426,6 +428,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauth_required("批量打印登记证书")
 def certificate_batch(request: HttpRequest) -> HttpResponse:
     require(request.user, "chambers.manage")
     year = _year(request, request.POST)

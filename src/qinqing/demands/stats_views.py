@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qinqing.accounts.reauth import reauth_required
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction
 from qinqing.core.api import ErrorSerializer
@@ -103,6 +104,7 @@ def stats(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reauth_required("导出诉求统计")
 def stats_export(request: HttpRequest) -> HttpResponse:
     from openpyxl import Workbook
 

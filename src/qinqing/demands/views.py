@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from qinqing.accounts.models import User
+from qinqing.accounts.reauth import reauth_required
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction
 from qinqing.core.permissions import require
@@ -385,6 +386,7 @@ EXPORT_HEADERS = [
 
 
 @login_required
+@reauth_required("导出诉求")
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel: personal data masked, identity hidden where it must be, audited."""
     from openpyxl import Workbook

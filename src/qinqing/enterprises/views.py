@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from qinqing.accounts.reauth import reauth_required
 from qinqing.core.permissions import require, require_capability
 from qinqing.enterprises import services, spreadsheets
 from qinqing.enterprises.filters import EnterpriseFilter
@@ -180,6 +181,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauth_required("查看完整手机号")
 def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: swap the masked number for the full one (audited in the service)."""
     contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
@@ -188,6 +190,7 @@ def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@reauth_required("导出企业名录")
 def enterprise_export(request: HttpRequest) -> HttpResponse:
     try:
         content, _ = services.export_enterprises(request.user, request.GET)

@@ -15,6 +15,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from qinqing.accounts.reauth import reauth_required
 from qinqing.core.api import ErrorSerializer, int_param
 from qinqing.core.permissions import HasCapability
 from qinqing.evaluation import queries, reports, scoring, services, trees
@@ -155,6 +156,7 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet[Round]):
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
     )
     @action(detail=True, methods=["get"], url_path="report")
+    @reauth_required("下载评估报告")
     def report(self, request: Request, pk: str) -> HttpResponse:
         """A unit's report (or the summary when ``unit`` is 0)."""
         rnd = self.get_object()

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from qinqing.accounts.models import User
+from qinqing.accounts.reauth import reauth_required
 from qinqing.core.permissions import require_capability
 from qinqing.evaluation import importing, queries, reports, scoring, services, trees
 from qinqing.evaluation.forms import (
@@ -505,6 +506,7 @@ def measures(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("导出评估数据")
 def values_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The accepted values as VALUES.csv of ``qinqing evaluation score`` (with the system's JSON export)."""
     rnd = _round(request, pk)
@@ -532,6 +534,7 @@ def _quote(name: str) -> str:
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("下载评估报告")
 def unit_report(request: HttpRequest, pk: int, unit_id: int, fmt: str) -> HttpResponse:
     rnd = _round(request, pk)
     unit = _unit(rnd, unit_id)
@@ -541,6 +544,7 @@ def unit_report(request: HttpRequest, pk: int, unit_id: int, fmt: str) -> HttpRe
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("下载评估总报告")
 def summary_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     rnd = _round(request, pk)
     data = reports.summary_report(request.user, rnd, fmt)

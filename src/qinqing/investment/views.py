@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from qinqing.accounts.reauth import reauth_required
 from qinqing.core.permissions import require_capability
 from qinqing.investment import queries, rules, services
 from qinqing.investment.filters import ProjectFilter
@@ -544,6 +545,7 @@ def targets(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("导出项目月报")
 def region_report_xlsx(request: HttpRequest) -> HttpResponse:
     from qinqing.investment import reports
     from qinqing.investment.api import _prefecture
@@ -560,6 +562,7 @@ def region_report_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("导出项目月报")
 def region_report_pdf(request: HttpRequest) -> HttpResponse:
     from qinqing.investment import reports
     from qinqing.investment.api import _prefecture

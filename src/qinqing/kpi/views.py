@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from qinqing.accounts.reauth import reauth_required
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
 from qinqing.core.permissions import require_capability
@@ -187,6 +188,7 @@ def _evaluations(request: HttpRequest, year: int) -> list[scoring.Evaluation]:
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("下载绩效自评报告")
 def evaluation_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     project = _project(request, pk)
     ev = scoring.evaluate(project)
@@ -231,6 +233,7 @@ def summary(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("导出绩效目标")
 def targets_export(request: HttpRequest) -> HttpResponse:
     years = sorted(set(_projects(request).values_list("year", flat=True)), reverse=True)
     year = _year(request, years)

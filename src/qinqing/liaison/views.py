@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qinqing.accounts.models import User
+from qinqing.accounts.reauth import reauth_required
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction
 from qinqing.core.permissions import require, require_capability
@@ -360,6 +361,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_capability("liaison.export")
+@reauth_required("导出包联台账")
 def ledger_export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     filters = _ledger_filters(request)

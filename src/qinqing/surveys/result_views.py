@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from qinqing.accounts.reauth import reauth_required
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
 from qinqing.core.permissions import require_capability
@@ -222,6 +223,7 @@ def report_generate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("下载调查报告")
 def report_file(request: HttpRequest, pk: int, report_id: int, fmt: str) -> HttpResponse:
     survey = _survey(request, pk)
     report = get_object_or_404(SurveyReport.objects.visible_to(request.user), pk=report_id, survey=survey)
@@ -246,6 +248,7 @@ CONTENT = {
 
 @login_required
 @require_capability(VIEW)
+@reauth_required("导出调查数据")
 def export(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse:
     survey: Survey = _survey(request, pk)
     units = queries.visible_units(survey, request.user)
