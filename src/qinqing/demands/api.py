@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from qinqing.accounts.models import User
 from qinqing.core.api import ErrorSerializer
-from qinqing.demands import cache, services
+from qinqing.demands import cache, listing, services
 from qinqing.demands.filters import DemandFilter
 from qinqing.demands.models import (
     Attachment,
@@ -431,14 +431,12 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return qs
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """The page is found on the ids alone (filters and ordering, no joins), then its rows are loaded
-        with their relations by primary key, as the list page does (demands.paging)."""
+        """The page is found on the ids alone (filters and ordering, no joins), then its rows are read
+        by primary key as plain values with the names they show (demands.listing)."""
         ids_qs = self.filter_queryset(self.get_queryset()).values_list("pk", flat=True)
         page = self.paginate_queryset(ids_qs)
         ids = list(page if page is not None else ids_qs)
-        by_id = Demand.objects.select_related(*API_RELATED).in_bulk(ids) if ids else {}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
-        data = DemandListSerializer(rows, many=True, context=self.get_serializer_context()).data
+        data = listing.rows(ids, request.user)  # as DemandListSerializer renders them (demands.listing)
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
