@@ -90,7 +90,7 @@ def main() -> int:
     }
     sc = qq_side.scenarios(prep)["create_api"]
     client = Client(SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     stamp = f"prof-{time.time():.0f}"
     seq = iter(range(10**9))
 

@@ -9,11 +9,19 @@ or None when the slice is the NULL side of an outer join.
     token, user = Columns(ApiToken, "t"), Columns(User, "u")
     sql = f"SELECT {token.select}, {user.select} FROM … t JOIN … u ON …"
     row = cursor.fetchone(); t = token.load(row, 0); u = user.load(row, token.width)
+
+``JsonInsert(model, with_pk=…)``: the INSERT of many rows in one jsonb parameter (PostgreSQL), for
+statements that write several tables in one round trip (the submission's).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import json
+import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models
@@ -53,3 +61,50 @@ class Columns(Generic[M]):
                     value = convert(value, col, connection)
                 values[i] = value
         return self.model.from_db(self.using, self.attnames, values)
+
+
+def json_value(value: Any) -> Any:
+    """``json.dumps`` default for row values: full precision (DjangoJSONEncoder would cut microseconds)."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | ipaddress.IPv4Address | ipaddress.IPv6Address | uuid.UUID):
+        return str(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+class JsonInsert:
+    """An INSERT of MODEL rows that travel as one jsonb parameter typed by the table's own row type
+    (``jsonb_populate_recordset``, PostgreSQL): the statement text is the same for any number of rows, and
+    several of them can share one round trip as data-modifying CTEs (``WITH a AS (…) INSERT …``).
+
+    ``with_pk``: the rows carry their ids (allocated from the sequence beforehand); otherwise the
+    column default numbers them. ``ignore_conflicts``: ``ON CONFLICT DO NOTHING``, as bulk_create's.
+    The values are those ``bulk_create`` would write (``pre_save`` and ``get_db_prep_save``; JSON fields
+    as their Python value, which jsonb takes as it is).
+    """
+
+    def __init__(self, model: type[models.Model], *, with_pk: bool, ignore_conflicts: bool = False) -> None:
+        connection = connections["default"]
+        q = connection.ops.quote_name
+        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        self._json = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
+        table = q(model._meta.db_table)
+        cols = [q(f.column) for f in self.fields]
+        self.sql = (
+            f"INSERT INTO {table} ({', '.join(cols)})"  # noqa: S608 - quoted names only
+            f" SELECT {', '.join('r.' + c for c in cols)} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) AS r"
+            + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+        )
+
+    def param(self, objs: Sequence[models.Model]) -> str:
+        connection = connections["default"]
+        rows = []
+        for obj in objs:
+            # As bulk_create: a foreign key set as an object saved since (event.demand) gives its id.
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+            row = {}
+            for f in self.fields:
+                value = f.pre_save(obj, True)
+                row[f.column] = value if f.attname in self._json else f.get_db_prep_save(value, connection)
+            rows.append(row)
+        return json.dumps(rows, default=json_value)

@@ -31,6 +31,7 @@ from qinqing.audit.models import AuditAction, AuditEvent
 from qinqing.calendar.services import deadline_end
 from qinqing.core import context
 from qinqing.core.permissions import require
+from qinqing.core.rows import JsonInsert
 from qinqing.demands import cache, clocks, notifications
 from qinqing.demands.attachments import check_upload
 from qinqing.demands.models import (
@@ -376,24 +377,27 @@ def next_number(now: dt.datetime, count: int = 1) -> str:
     return _format_number(day, last - count + 1)
 
 
-def _allocate_ids(count: int) -> list[int]:
-    """COUNT new demand ids from the table's sequence (PostgreSQL), before the rows are inserted."""
+def _allocate_ids(count: int) -> list[tuple[int, int]]:
+    """COUNT new (demand id, event id) pairs from the tables' sequences (PostgreSQL), before the rows are
+    inserted."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Demand._meta.db_table, count],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')), nextval(pg_get_serial_sequence(%s, 'id'))"
+            " FROM generate_series(1, %s)",
+            [Demand._meta.db_table, DemandEvent._meta.db_table, count],
         )
-        return [int(row[0]) for row in cursor.fetchall()]
+        return [(int(row[0]), int(row[1])) for row in cursor.fetchall()]
 
 
-def _insert_numbered(demands: Sequence[Demand], now: dt.datetime) -> None:
-    """INSERT DEMANDS (ids allocated, numbers unset) numbered consecutively for NOW's day (PostgreSQL).
+def _insert_numbered(demands: Sequence[Demand], events: Sequence[DemandEvent], now: dt.datetime) -> None:
+    """INSERT DEMANDS (ids allocated, numbers unset) numbered consecutively for NOW's day, with their
+    EVENTS (ids allocated), in one statement (PostgreSQL).
 
-    One statement bumps the day's counter and inserts the rows with their numbers; the rows travel as
-    one JSON parameter typed by the table's own row type (``jsonb_populate_recordset``), so the statement
-    text is the same for any number of rows. The counter row stays locked from this statement until the
-    commit, so the submission runs it as late as it can: only the audit and outbox rows, which quote
-    the numbers, follow it.
+    The statement inserts the events, bumps the day's counter and inserts the demands with their
+    numbers; the rows travel as JSON parameters typed by the tables' own row types
+    (``jsonb_populate_recordset``), so the statement text is the same for any number of rows. The counter
+    row stays locked from this statement until the commit, so the submission runs it as late as it can:
+    only the audit and outbox rows, which quote the numbers, follow it.
     """
     day = now.astimezone(clocks.TZ).date()
     fields = [f for f in Demand._meta.concrete_fields if f.name != "number"]
@@ -401,9 +405,19 @@ def _insert_numbered(demands: Sequence[Demand], now: dt.datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             _numbered_insert_sql(),
-            [day, len(demands), f"SQ{day:%Y%m%d}", len(demands), json.dumps(rows, default=_json_value)],
+            [
+                _EVENTS.param(events),
+                day,
+                len(demands),
+                f"SQ{day:%Y%m%d}",
+                len(demands),
+                json.dumps(rows, default=_json_value),
+            ],
         )
         numbers = dict(cursor.fetchall())
+    for event in events:
+        event._state.adding = False
+        event._state.db = connection.alias
     for demand in demands:
         demand.number = numbers[demand.pk]
         demand._state.adding = False
@@ -420,6 +434,29 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
+class _LazyInsert:
+    """A ``JsonInsert`` built at first use (it reads the connection's quoting)."""
+
+    def __init__(self, model: Any, **kw: Any) -> None:
+        self.model, self.kw = model, kw
+
+    @functools.cached_property
+    def _insert(self) -> JsonInsert:
+        return JsonInsert(self.model, **self.kw)
+
+    @property
+    def sql(self) -> str:
+        return self._insert.sql
+
+    def param(self, objs: Sequence[Any]) -> str:
+        return self._insert.param(objs)
+
+
+_EVENTS = _LazyInsert(DemandEvent, with_pk=True)
+_AUDIT = _LazyInsert(AuditEvent, with_pk=False)
+_OUTBOX = _LazyInsert(Outbox, with_pk=False, ignore_conflicts=True)
+
+
 @functools.cache
 def _numbered_insert_sql() -> str:
     q = connection.ops.quote_name
@@ -427,7 +464,8 @@ def _numbered_insert_sql() -> str:
     columns = [q(f.column) for f in Demand._meta.concrete_fields if f.name != "number"]
     seq = "(b.base + r.ordinality)::text"
     return (
-        f"WITH n AS (INSERT INTO {counter} (day, last) VALUES (%s, %s)"  # noqa: S608 - quoted names only
+        f"WITH ev AS ({_EVENTS.sql}),"  # noqa: S608 - quoted names only
+        f" n AS (INSERT INTO {counter} (day, last) VALUES (%s, %s)"
         f" ON CONFLICT (day) DO UPDATE SET last = {counter}.last + EXCLUDED.last RETURNING last)"
         f" INSERT INTO {table} ({', '.join(columns)}, {q('number')})"
         f" SELECT {', '.join('r.' + c for c in columns)},"
@@ -671,24 +709,24 @@ class _Submission:
 def _write(user: Any, items: Sequence[_Submission], now: dt.datetime) -> None:
     """Write ITEMS (validated, unsaved): demands, events, attachments, numbers, audit and outbox rows.
 
-    PostgreSQL: the ids are allocated first, so that events and attachments go in before the numbers
-    (their foreign keys are checked at commit); the numbered demands follow in one statement, then only
-    the audit and outbox rows, which quote the numbers. The demands' pre_save/post_save signals are sent
-    as ``Model.save`` would send them. Elsewhere (SQLite, whose writers are serialised anyway) the
+    PostgreSQL: the demands' and events' ids are allocated first (foreign keys are checked at commit),
+    attachments are stored, then one statement inserts the events, takes the numbers and inserts the
+    demands, and one more the audit and outbox rows, which quote the numbers (``core.rows.JsonInsert``).
+    The demands' pre_save/post_save signals are sent as ``Model.save`` would send them. Elsewhere (SQLite, whose writers are serialised anyway) the
     numbers are taken first and the rows saved one by one.
     """
     demands = [i.demand for i in items]
     for item in items:
         item.event.demand = item.demand
     if connection.vendor == "postgresql":
-        for item, pk in zip(items, _allocate_ids(len(items)), strict=True):
+        for item, (pk, event_pk) in zip(items, _allocate_ids(len(items)), strict=True):
             item.demand.pk = pk
+            item.event.pk = event_pk
             pre_save.send(
                 sender=Demand, instance=item.demand, raw=False, using=connection.alias, update_fields=None
             )
-        DemandEvent.objects.bulk_create([i.event for i in items])
         _store_attachments(user, items)
-        _insert_numbered(demands, now)
+        _insert_numbered(demands, [i.event for i in items], now)
         for demand in demands:
             post_save.send(
                 sender=Demand,
@@ -706,14 +744,21 @@ def _write(user: Any, items: Sequence[_Submission], now: dt.datetime) -> None:
             demand.save()
         DemandEvent.objects.bulk_create([i.event for i in items])
         _store_attachments(user, items)
-    AuditEvent.objects.bulk_create([_submit_audit(user, d) for d in demands])
+    audits = [_submit_audit(user, d) for d in demands]
     rows: list[Outbox] = []
     for item in items:
         subject, body = _submit_message(item.demand, item.enterprise)
         rows += notifications.outbox_rows(
             item.recipients, subject, body, key=f"ev{item.event.pk}", demand=item.demand
         )
-    notifications.write(rows)
+    if connection.vendor == "postgresql":  # both in one statement (the rows' ids are not needed)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH a AS ({_AUDIT.sql}) {_OUTBOX.sql}", [_AUDIT.param(audits), _OUTBOX.param(rows)]
+            )
+    else:
+        AuditEvent.objects.bulk_create(audits)
+        notifications.write(rows)
 
 
 def _store_attachments(user: Any, items: Sequence[_Submission]) -> None:
