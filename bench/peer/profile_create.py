@@ -9,7 +9,8 @@ captured after the timed ones), and the CPU the PostgreSQL backend of this proce
 from /proc, when readable). ``--profile K`` runs the same N requests again under cProfile (timed by the
 process's CPU clock, so waits on PostgreSQL do not count) and prints
 the top K functions by own time and by cumulative time. The demands it creates (external_ref
-``peerbench-prof-…``) are deleted at the end (as ``qq_side.py cleanup`` does), and so is its token.
+``peerbench-prof-…``) are deleted at the end and the analysis queue drained (as ``qq_side.py cleanup``
+does), and its token is deleted too.
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ def main() -> int:
         if not args.keep:
             n, _ = Demand.objects.filter(external_ref__startswith=qq_side.REF_PREFIX + stamp).delete()
             print(f"removed {n} rows created by the profile")
+            from qinqing.analysis import facts  # as qq_side.py cleanup: drain what the deletes queued
+
+            print(f"analysis queue: {facts.process_queue()} entries processed")
         ApiToken.objects.filter(pk=token.pk).delete()
     return 0
 
