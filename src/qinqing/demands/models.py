@@ -439,7 +439,13 @@ class Demand(models.Model):
             # The list's filters, newest first (the page is the first 30 in created_at order): a
             # filtered page reads its own entries backwards instead of AND-ing a bitmap of every
             # demand of that type or status, or skipping through the newest demands of every kind.
-            models.Index(fields=["status", "created_at"], name="demand_status_created"),
+            # Covering (status, newest first, and the three unit columns of the unit filter): a status
+            # list of a large unit (a prefecture's rejected demands) pages and counts from the index
+            # alone, each entry tested against the subtree's ids (filters.DemandFilter.filter_unit).
+            models.Index(
+                fields=["status", "created_at", "id", "receiving_unit", "lead_unit"],
+                name="demand_status_created_units",
+            ),
             models.Index(fields=["demand_type", "created_at"], name="demand_type_created"),
             models.Index(fields=["channel", "created_at"], name="demand_channel_created"),
             models.Index(fields=["category", "created_at"], name="demand_category_created"),
