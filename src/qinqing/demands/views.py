@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +30,7 @@ from qinqing.demands.models import (
     Attachment,
     Category,
     Demand,
+    DemandAssist,
     DemandSettings,
     Outcome,
     Rating,
@@ -203,7 +205,7 @@ def _panel_context(request: HttpRequest, demand: Demand, error: str = "") -> dic
         "phone": mask_mobile(demand.contact_phone),
         "hidden": HIDDEN,
         "clocks": clocks.clock_report(demand, all_events, now) if staff else [],
-        "assists": list(demand.assists.select_related("unit")),
+        "assists": _assists(demand),
         "attachments": list(
             demand.attachments.all() if _staff(request) else demand.attachments.filter(public=True)
         ),
@@ -221,19 +223,29 @@ def _panel_context(request: HttpRequest, demand: Demand, error: str = "") -> dic
     return ctx
 
 
-def _visible_demand(request: HttpRequest, pk: int) -> Demand:
+def _assists(demand: Demand) -> list[DemandAssist]:
+    if "assists" in getattr(demand, "_prefetched_objects_cache", {}):  # the page (_visible_demand)
+        return list(demand.assists.all())
+    return list(demand.assists.select_related("unit"))
+
+
+def _visible_demand(request: HttpRequest, pk: int, page: bool = False) -> Demand:
+    """The demand PK within the user's scope (404 outside it). PAGE: with what the page shows — the
+    category's parent (its name) and the assisting units, read once for the page and the allowed actions."""
     _require_viewer(request)
-    return get_object_or_404(
-        Demand.objects.visible_to(request.user).select_related(
-            "enterprise", "category", "receiving_unit", "coordinating_unit", "lead_unit", "current_handler"
-        ),
-        pk=pk,
+    qs = Demand.objects.visible_to(request.user).select_related(
+        "enterprise", "category", "receiving_unit", "coordinating_unit", "lead_unit", "current_handler"
     )
+    if page:
+        qs = qs.select_related("category__parent").prefetch_related(
+            Prefetch("assists", queryset=DemandAssist.objects.select_related("unit").order_by("pk"))
+        )
+    return get_object_or_404(qs, pk=pk)
 
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = _visible_demand(request, pk)
+    demand = _visible_demand(request, pk, page=True)
     return render(request, "demands/detail.html", _panel_context(request, demand))
 
 
