@@ -72,6 +72,9 @@ class EnterpriseSerializer(serializers.ModelSerializer[Enterprise]):
     ownership_display = serializers.CharField(source="get_ownership_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     registered_unit_name = serializers.CharField(source="registered_unit.name", read_only=True)
+    # blank when only the section is known: declared, since a read-only model field loses allow_blank and
+    # the schema's enum then omitted "" (schemathesis found it on PostgreSQL, where such rows came first)
+    industry_division = serializers.ChoiceField(choices=DIVISION_CHOICES, allow_blank=True, read_only=True)
     primary_contact = serializers.SerializerMethodField()
 
     class Meta:
