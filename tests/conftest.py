@@ -110,10 +110,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     has_redis = bool(os.environ.get("REDIS_URL"))
+    has_replica = bool(getattr(settings, "DATABASE_REPLICA_URL", ""))
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run by .ci/run's PostgreSQL pass"))
         if "redis" in item.keywords and not has_redis:
             item.add_marker(
                 pytest.mark.skip(reason="needs Redis (REDIS_URL): run by .ci/run's PostgreSQL pass")
+            )
+        if item.get_closest_marker("replica") and not has_replica:  # (the keyword matches tests/replica/)
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs a streaming replica (DATABASE_REPLICA_URL): run by tests/hardening/replica.sh"
+                )
             )

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -60,9 +60,10 @@ class CappedPaginator(Paginator):
     def _capped_count(self) -> int | None:
         """Rows up to cap + 1; None when PostgreSQL expects even that count to be expensive."""
         rows: Any = self.object_list[: self.cap + 1]
-        if connection.vendor == "postgresql":
+        conn = connections[rows.db]  # the replica's, when the list reads there (core.replica)
+        if conn.vendor == "postgresql":
             sql, params = rows.query.sql_with_params()
-            with connection.cursor() as cursor:
+            with conn.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT count(*) FROM ({sql}) AS capped", params)  # noqa: S608 - Django-compiled SQL
                 plan = cursor.fetchone()[0]
             if isinstance(plan, str):
