@@ -93,6 +93,9 @@ def qq_env(db: str, source: Path) -> dict[str, str]:
             "SECURE_HSTS_SECONDS": "0",
             "ADMIN_TOTP_REQUIRED": "0",
             "LOG_LEVEL": "WARNING",
+            # The peer has no rate limit; Qinqing's standing per-token API limit (600/min) would answer 429
+            # to the create scenario within seconds. The switch is documented in docs/deploy.md.
+            "RATE_LIMITS_ENABLED": "0",
             "QINQING_DEMO": "1",  # static files from the finders (no collectstatic in a scratch run)
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONPATH": str(source / "src"),
@@ -151,6 +154,9 @@ def step_build(size: str, qq_py: str, source: Path) -> None:
     say(f"build: Qinqing {qq_db} ({n:,} demands, {ents:,} enterprises; skipped when present)")
     run([qq_py, str(HERE / "qq_generate.py"), "--db", qq_db, "--demands", str(n), "--enterprises", str(ents),
          "--port", PGPORT], env=qq_env(qq_db, source), cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+    say(f"build: Qinqing {qq_db} analysis tables (text index, monthly facts; skipped when complete)")
+    run([qq_py, str(HERE / "qq_analysis.py"), "--db", qq_db, "--port", PGPORT], env=qq_env(qq_db, source),
+        cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
 
 
 # --- servers -------------------------------------------------------------------------------------------
@@ -431,6 +437,12 @@ def step_bench(size: str, a: argparse.Namespace, qq_py: str, source: Path) -> di
                            "load_before": loadavg(), "duration_s": a.duration, "conc": a.conc, "rounds": a.rounds}  # fmt: skip
     say(f"bench {size}: load average before {out['load_before']}")
     prep_path = SCRATCH / f"qq-prep-{size}.json"
+    # The data may have been built by an older commit: bring the schema (indexes, rollups) to the source's.
+    run(
+        [str(Path(qq_py).parent / "qinqing"), "migrate", "--verbosity", "0"],
+        env=qq_env(qq_db, source),
+        cwd=ROOT,
+    )
     run([qq_py, str(HERE / "qq_side.py"), "cleanup"], env=qq_env(qq_db, source), cwd=ROOT)
     run([str(PEER_PY), str(HERE / "peer_side.py"), "cleanup", "--gen", str(gen_path), "--db", peer_db])
     run(
