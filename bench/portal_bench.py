@@ -16,6 +16,7 @@ LRU of rendered responses keyed by (snapshot version, language, path, query); ET
 to revalidation (not exercised here: every request is a full GET).
 
     .venv/bin/python -m bench.portal_bench [--workers 2] [--keep]
+    .venv/bin/python -m bench.portal_bench --keep --inquiries --workers 2 4 [--threads 1]
 """
 
 from __future__ import annotations
@@ -214,6 +215,83 @@ def generate(started: float) -> None:
     say(f"{POLICIES} policies in the snapshot", started)
 
 
+def inquiry_requests(count: int, start: int = 0) -> list[tuple[str, str, bytes, dict[str, str]]]:
+    """COUNT inquiry POSTs, each from another address (X-Forwarded-For) and phone; every third one names a
+    published project (routing reads it), the rest are general inquiries."""
+    from qinqing.portal.models import PublicItem
+
+    published = list(PublicItem.objects.filter(kind="project").values_list("ref", flat=True)[:500])
+    salt = int(time.time() * 1000) % 10**6  # a rerun on the kept database must not be refused as duplicates
+    out = []
+    for n in range(start, start + count):
+        data: dict[str, Any] = {
+            "company": f"某投资公司{n}",
+            "contact": "王经理",
+            "phone": f"13{(salt * 1000 + n) % 10**9:09d}",
+            "message": f"我公司希望洽谈第{n}号项目的合作事宜，请联系（{salt}）。",
+            "consent": True,
+        }
+        if n % 3 == 0 and published:
+            data["project"] = published[n % len(published)]
+        out.append(
+            (
+                "POST",
+                "/api/public/v1/inquiries/",
+                json.dumps(data).encode(),
+                {
+                    "Host": "127.0.0.1",
+                    "Content-Type": "application/json",
+                    "X-Forwarded-For": f"10.{n // 250 % 250}.{n % 250}.{n // 62500 + 7}",
+                },
+            )
+        )
+    return out
+
+
+def run_inquiries(worker_counts: list[int], threads: int) -> None:
+    """Only inquiry submission, at 2/4/8 connections, for each worker count (the database is kept)."""
+    harness.setup_django(DB)
+    from django.db import connection
+
+    from qinqing.portal.models import PortalSettings
+
+    PortalSettings.objects.update_or_create(
+        pk=1, defaults={"inquiry_ip_limit": 30000, "inquiry_phone_limit": 30000}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        sync = cursor.fetchone()[0]
+    os.environ.update({"TRUSTED_PROXY_COUNT": "1", "QINQING_DEMO": "1", "RATE_LIMITS_ENABLED": "0"})
+    print(
+        f"synchronous_commit={sync}; cache: {'Redis ' + os.environ['REDIS_URL'] if os.environ.get('REDIS_URL') else 'per-process memory'}"
+    )
+    rows = []
+    start = 0
+    for workers in worker_counts:
+        print(f"loadavg before ({workers} workers x {threads} threads): {loadavg()}")
+        with harness.gunicorn(DB, workers=workers, threads=threads) as base:
+            harness.load(base, "warm", inquiry_requests(40, start), concurrency=4)
+            start += 40
+            for concurrency in (2, 4, 8):
+                reqs = inquiry_requests(2000, start)
+                start += 2000
+                rows.append(
+                    harness.load(
+                        base,
+                        f"inquiry submission w={workers}x{threads} c={concurrency}",
+                        reqs,
+                        concurrency=concurrency,
+                        max_seconds=15,
+                        expect=(201,),
+                    )
+                )
+        print(f"loadavg after: {loadavg()}")
+    print(harness.TABLE_HEADER)
+    for r in rows:
+        print(r.row())
+    print(harness.machine_line())
+
+
 def run(workers: int) -> None:
     rng = random.Random(SEED)
     project_ids = list(range(1, PROJECTS + 1))
@@ -258,30 +336,7 @@ def run(workers: int) -> None:
             ("GET", f"/api/public/v1/policies/?q={quote(rng.choice(words))}&n={n}", None, h)
             for n in range(1500)
         ]
-        inquiries = []
-        salt = int(time.time())  # a rerun on the kept database must not be refused as duplicates
-        for n in range(3000):
-            body = json.dumps(
-                {
-                    "company": f"某投资公司{n}",
-                    "contact": "王经理",
-                    "phone": f"13{(salt + n) % 10**9:09d}",
-                    "message": f"我公司希望洽谈第{n}号项目的合作事宜，请联系（{salt}）。",
-                    "consent": True,
-                }
-            ).encode()
-            inquiries.append(
-                (
-                    "POST",
-                    "/api/public/v1/inquiries/",
-                    body,
-                    {
-                        **h,
-                        "Content-Type": "application/json",
-                        "X-Forwarded-For": f"10.{n // 250}.{n % 250}.7",
-                    },
-                )
-            )
+        inquiries = inquiry_requests(3000)
         rows = []
         for concurrency in (2, 4):
             for name, reqs, expect in (
@@ -356,7 +411,11 @@ def brochure() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[2], help="gunicorn workers (several: each)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (--inquiries)")
+    parser.add_argument("--inquiries", action="store_true", help="only inquiry submission (needs --keep)")
     parser.add_argument("--keep", action="store_true", help="reuse the generated database")
     parser.add_argument("--brochure", action="store_true", help="only time a 100-project brochure")
     args = parser.parse_args()
@@ -373,7 +432,10 @@ def main() -> int:
             cwd=harness.ROOT,
             check=True,
         )
-    run(args.workers)
+    if args.inquiries:
+        run_inquiries(args.workers, args.threads)
+        return 0
+    run(args.workers[0])
     brochure()
     return 0
 

@@ -424,7 +424,9 @@ class NewsList(PublicView):
         return self.cached(request, build)
 
 
-def inquiry_out(inq: Any) -> dict[str, Any]:
+def inquiry_out(inq: Any, *, new: bool = False) -> dict[str, Any]:
+    """The investor's view; NEW (just created) has no replies yet, so none are read."""
+    events = [] if new else inquiries.public_events(inq)
     return {
         "number": inq.number,
         "token": inq.token,
@@ -434,10 +436,7 @@ def inquiry_out(inq: Any) -> dict[str, Any]:
         "due_at": inq.due_at.isoformat(),
         "project_name": inq.project_name,
         "unit": inq.unit.name,
-        "replies": [
-            {"at": e.at.isoformat(), "unit": e.unit_name, "text": e.text}
-            for e in inquiries.public_events(inq)
-        ],
+        "replies": [{"at": e.at.isoformat(), "unit": e.unit_name, "text": e.text} for e in events],
         "rating": inq.rating,
     }
 
@@ -482,7 +481,7 @@ class InquiryCreate(PublicView):
             )
         except ValidationError as exc:
             return _error(exc)
-        return Response(inquiry_out(inq), status=status.HTTP_201_CREATED)
+        return Response(inquiry_out(inq, new=True), status=status.HTTP_201_CREATED)
 
 
 class SmsCodeCreate(PublicView):

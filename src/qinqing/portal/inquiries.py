@@ -157,16 +157,16 @@ def _route(project_id: int | None) -> tuple[Unit, str, int | None]:
         return default_unit(), "", None
     from qinqing.portal.snapshot import published_projects
 
-    row = (
+    project = (
         published_projects()
         .filter(pk=project_id)
-        .values("name", "responsible_unit_id", "location_unit_id")
+        .select_related("responsible_unit", "location_unit")
+        .only("name", "responsible_unit", "location_unit")
         .first()
-    )
-    if row is None:
+    )  # one query: the project and its unit
+    if project is None:
         raise ValidationError({"project": ["该项目不在公开项目库中"]})
-    unit = Unit.objects.get(pk=row["responsible_unit_id"] or row["location_unit_id"])
-    return unit, row["name"], project_id
+    return project.responsible_unit or project.location_unit, project.name, project_id
 
 
 @transaction.atomic
