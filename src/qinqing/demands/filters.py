@@ -13,6 +13,7 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
 from qinqing.demands import cache
 from qinqing.demands.clocks import TZ
@@ -117,6 +118,36 @@ def scope_implied(request: Any, unit: Unit) -> bool:
     return scope is not None and unit.path.startswith(scope.path)
 
 
+def scope_units(user: Any) -> dict[int, Unit]:
+    """The active units of USER's scope subtree by id (remembered per scope, demands.cache; read only)."""
+    scope = user.scope_unit
+    return cache.memo(
+        ("scope-units", scope.pk), lambda: {u.pk: u for u in Unit.objects.subtree(scope).active()}
+    )
+
+
+class ScopeUnitField(FilterModelChoiceField):
+    """A unit of the user's scope subtree by id, validated against the remembered units (no query).
+    ``units`` is set by the filter per request; without it the field queries as ModelChoiceField does."""
+
+    units: dict[int, Unit] | None = None
+
+    def to_python(self, value: Any) -> Any:
+        if self.units is None or value in self.empty_values:
+            return super().to_python(value)
+        raw = str(value).strip()
+        found = self.units.get(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return found
+
+
+class ScopeUnitFilter(django_filters.ModelChoiceFilter):
+    field_class = ScopeUnitField
+
+
 class DemandFilter(django_filters.FilterSet):
     """The filters. ``unscoped``: the caller's base queryset without the scope test (same ordering and
     relations), used instead of the scoped one when the unit filter implies the scope (``scope_implied``):
@@ -160,7 +191,7 @@ class DemandFilter(django_filters.FilterSet):
         widget=FastSelect,
     )
     # Declared last, so that filter_unit receives the queryset with every other filter applied.
-    unit = django_filters.ModelChoiceFilter(
+    unit = ScopeUnitFilter(
         queryset=_unit_queryset,
         method="filter_unit",
         label="单位（含下级）",
@@ -191,6 +222,7 @@ class DemandFilter(django_filters.FilterSet):
             user = getattr(self.request, "user", None)
             if getattr(user, "unit_id", None):
                 form.fields["unit"].widget.choices = [("", "全部单位"), *unit_choices(user)]
+                form.fields["unit"].units = scope_units(user)
             form.fields["category"].widget.choices = [("", "全部分类"), *category_choices()]
         return self._form
 
