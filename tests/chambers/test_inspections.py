@@ -168,3 +168,34 @@ def test_organisation_sees_only_its_own_reports_and_campaigns(staff: User, three
     assert list(Campaign.objects.visible_to(user)) == [campaign]
     changji = builders.bureau("cj_staff", unit_name="昌吉州营商环境服务中心")
     assert AnnualReport.objects.visible_to(changji).count() == 0
+
+
+def test_campaign_rows_are_in_name_order_whatever_their_status(staff: User, three: Any) -> None:
+    """The register reads by organisation name; the status is a column and a filter (by status the
+    rows came in the codes' alphabetical order: concluded, not_started, submitted)."""
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    campaign = inspections.open_campaign(staff, area=builders.unit("乌鲁木齐市"), year=2026)
+    (zj, zj_user), (hn, hn_user), _sc = three
+    for org, user in ((zj, zj_user), (hn, hn_user)):
+        report = AnnualReport.objects.get(campaign=campaign, organisation=org)
+        report = inspections.save_report(user, report, FULL, expected_version=report.version)
+        report = inspections.submit_report(user, report, expected_version=report.version)
+    hn_report = AnnualReport.objects.get(campaign=campaign, organisation=hn)
+    inspections.conclude(staff, hn_report, expected_version=hn_report.version, conclusion=Conclusion.PASS)
+    # 河南 concluded, 四川 not started, 浙江 submitted
+    if connection.vendor == "postgresql":  # pinyin: he, si, zhe
+        expected = ["乌鲁木齐河南商会", "乌鲁木齐四川商会", "乌鲁木齐浙江商会"]
+    else:  # code point: 四 U+56DB, 河 U+6CB3, 浙 U+6D59
+        expected = ["乌鲁木齐四川商会", "乌鲁木齐河南商会", "乌鲁木齐浙江商会"]
+    rows = queries.campaign_rows(campaign, staff)
+    assert [r.organisation.name for r in rows] == expected
+    assert [r.organisation.name for r in queries.campaign_rows(campaign, staff, bucket="not_started")] == [
+        n for n in expected if n.endswith("四川商会")
+    ]
+    c = Client()
+    c.force_login(staff)
+    page = c.get(reverse("chambers:campaign", args=[campaign.pk])).content.decode()
+    assert [page.index(n) for n in expected] == sorted(page.index(n) for n in expected)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import ExtractMonth
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Collate, ExtractMonth
 from django.utils import timezone
 
 from qinqing.calendar.services import working_days_between
@@ -109,8 +110,17 @@ def campaign_rows(
         qs = qs.filter(bucket_filter(bucket, campaign, day))
     if q:
         qs = qs.filter(organisation__name__contains=q)
-    # (status, id): served by the (campaign, status) index without joining the organisations to sort
-    return qs.order_by("status", "pk")
+    # By the organisation's name, as a register is read (the status is a column and a filter of its own);
+    # pinyin order on PostgreSQL, code-point order elsewhere.
+    return qs.order_by(name_order("organisation__name"), "pk")
+
+
+def name_order(field: str) -> Any:
+    """An ORDER BY expression for a Chinese name: PostgreSQL's ICU collation zh-Hans sorts by pinyin
+    (as readers expect: 河南 before 浙江); SQLite has no such collation and sorts by code point."""
+    if connection.vendor == "postgresql":
+        return Collate(field, "zh-Hans-x-icu").asc()
+    return F(field).asc()
 
 
 ROW_FIELDS = (
