@@ -285,6 +285,7 @@ def run_inquiries(worker_counts: list[int], threads: int) -> None:
                         expect=(201,),
                     )
                 )
+                print(rows[-1].row(), flush=True)
         print(f"loadavg after: {loadavg()}")
     print(harness.TABLE_HEADER)
     for r in rows:
