@@ -9,7 +9,6 @@ that member (name, founder flag, joining date) instead of adding it twice.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from qinqing.audit.services import record
 from qinqing.chambers import rules
 from qinqing.chambers.models import Member, Organisation
 from qinqing.chambers.services import event, require_own, require_staff, side_of
+from qinqing.core.spreadsheets import workbook_bytes
 from qinqing.enterprises import creditcode
 from qinqing.enterprises.importing import FileError, RowError, _clean_header, read_table
 
@@ -153,6 +153,4 @@ def template() -> bytes:
     ws.append(["示例：浙江某某实业有限公司", "91650100MA77XXXXXX", "是", "2024-05-01"])
     for letter, width in zip("ABCD", (36, 24, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +13,8 @@ from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
 from qinqing.chambers.models import Organisation
 from qinqing.core.permissions import require
+from qinqing.core.spreadsheets import safe_cell as safe
+from qinqing.core.spreadsheets import workbook_bytes
 
 HEADERS = (
     "名称",
@@ -30,13 +31,6 @@ HEADERS = (
     "联系人手机（已脱敏）",
     "登记日期",
 )
-
-
-def safe(value: Any) -> Any:
-    """Neutralise a text cell a spreadsheet would read as a formula (= + - @)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def workbook(rows: Iterable[Organisation]) -> bytes:
@@ -69,9 +63,7 @@ def workbook(rows: Iterable[Organisation]) -> bytes:
             ]
         )
     ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 def export_response(user: Any, rows: Any) -> HttpResponse:

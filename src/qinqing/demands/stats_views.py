@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from django import forms
@@ -108,6 +107,8 @@ def stats(request: HttpRequest) -> HttpResponse:
 def stats_export(request: HttpRequest) -> HttpResponse:
     from openpyxl import Workbook
 
+    from qinqing.core.spreadsheets import workbook_bytes
+
     form, result = _result(request)
     if result is None:
         return HttpResponse("；".join(str(e) for es in form.errors.values() for e in es), status=400)
@@ -130,8 +131,7 @@ def stats_export(request: HttpRequest) -> HttpResponse:
     sheet.append(["名次", "单位", *[label for _, label in METRIC_LABELS]])
     for i, (unit, values) in enumerate(result.ranking, start=1):
         sheet.append([i, unit.name, *[values[k] for k, _ in METRIC_LABELS]])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    content = workbook_bytes(wb)
     audit.record(
         AuditAction.EXPORT,
         actor=request.user,
@@ -139,7 +139,7 @@ def stats_export(request: HttpRequest) -> HttpResponse:
         detail=f"导出诉求统计：{result.unit.name} {result.start}至{result.end}",
     )
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f"attachment; filename=demand-stats-{result.start}-{result.end}.xlsx"
     return response

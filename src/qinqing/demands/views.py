@@ -403,6 +403,8 @@ def export(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel: personal data masked, identity hidden where it must be, audited."""
     from openpyxl import Workbook
 
+    from qinqing.core.spreadsheets import safe_row
+
     user: Any = request.user
     require(user, "demands.export")
     base = Demand.objects.visible_to(user).select_related(*LIST_RELATED).order_by("-created_at", "-id")
@@ -412,30 +414,32 @@ def export(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("企业诉求")
-    ws.append(EXPORT_HEADERS)
+    ws.append(EXPORT_HEADERS)  # write-only: every row goes through safe_row (formula-like text neutralised)
     count = 0
     light_names = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "none": ""}
     for d in qs[:EXPORT_LIMIT]:
         visible = d.identity_visible_to(user)
         ws.append(
-            [
-                d.number,
-                timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
-                d.enterprise.name if visible else HIDDEN,
-                d.contact_name[:1] + "**" if visible else HIDDEN,
-                mask_mobile(d.contact_phone) if visible else HIDDEN,
-                d.get_channel_display(),
-                d.get_demand_type_display(),
-                str(d.category),
-                d.title,
-                d.get_status_display(),
-                d.receiving_unit.name,
-                d.lead_unit.name if d.lead_unit else "",
-                timezone.localtime(d.due_at).strftime("%Y-%m-%d") if d.due_at else "",
-                light_names[d.light_at(now)],
-                d.redo_count,
-                d.get_rating_display() if d.rating else "",
-            ]
+            safe_row(
+                [
+                    d.number,
+                    timezone.localtime(d.created_at).strftime("%Y-%m-%d %H:%M"),
+                    d.enterprise.name if visible else HIDDEN,
+                    d.contact_name[:1] + "**" if visible else HIDDEN,
+                    mask_mobile(d.contact_phone) if visible else HIDDEN,
+                    d.get_channel_display(),
+                    d.get_demand_type_display(),
+                    str(d.category),
+                    d.title,
+                    d.get_status_display(),
+                    d.receiving_unit.name,
+                    d.lead_unit.name if d.lead_unit else "",
+                    timezone.localtime(d.due_at).strftime("%Y-%m-%d") if d.due_at else "",
+                    light_names[d.light_at(now)],
+                    d.redo_count,
+                    d.get_rating_display() if d.rating else "",
+                ]
+            )
         )
         count += 1
     buffer = io.BytesIO()

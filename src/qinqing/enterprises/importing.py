@@ -15,13 +15,13 @@ import csv
 import datetime as dt
 import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from qinqing.core.spreadsheets import SpreadsheetError, open_xlsx, unquote
 from qinqing.enterprises import creditcode
 from qinqing.enterprises.industries import DIVISIONS, SECTIONS, section_of
 from qinqing.enterprises.models import (
@@ -124,7 +124,7 @@ def _cell_text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return unquote(unicodedata.normalize("NFKC", str(value)).strip())
 
 
 def read_table(filename: str, content: bytes) -> list[tuple[int, list[str]]]:
@@ -138,18 +138,18 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _read_xlsx(content: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileError("无法读取 Excel 文件，请使用模板另存为 .xlsx") from exc
+        workbook = open_xlsx(content)  # refuses zip bombs and non-zip files before openpyxl inflates
+    except SpreadsheetError as exc:
+        raise FileError(str(exc)) from exc
     try:
         sheet = workbook.worksheets[0]
         return [
             (number, [_cell_text(v) for v in values])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         ]
+    except Exception as exc:  # a malformed sheet part fails while streaming, not at open
+        raise FileError("无法读取 Excel 文件，请使用模板另存为 .xlsx") from exc
     finally:
         workbook.close()
 
@@ -162,6 +162,8 @@ def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
             text = content.decode("gb18030")  # a superset of GBK, as saved by Excel on Chinese Windows
         except UnicodeDecodeError as exc:
             raise FileError("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV") from exc
+    if "\x00" in text:
+        raise FileError("文件包含空字符（NUL），不是文本 CSV 文件，请用 Excel 另存为 CSV 或 .xlsx")
     reader = csv.reader(io.StringIO(text, newline=""))
     return [(number, [_cell_text(v) for v in values]) for number, values in enumerate(reader, start=1)]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from qinqing.core.spreadsheets import workbook_bytes
 from qinqing.enterprises.importing import HEADERS, REQUIRED_HEADERS
 from qinqing.enterprises.industries import DIVISIONS, SECTIONS
 from qinqing.enterprises.models import Enterprise, EnterpriseStatus, Ownership, Scale
@@ -48,9 +48,7 @@ TEMPLATE_NOTES = {
 
 
 def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _header_row(sheet: Any, headers: Iterable[str]) -> None:

@@ -250,11 +250,12 @@ def home_cards(user: Any) -> list[Any]:
 
 def values_csv(rnd: Round) -> str:
     """The round's accepted values as the command's VALUES.csv (unit = the unit's name)."""
-    import csv
     import io
 
+    from qinqing.core.spreadsheets import safe_csv_writer
+
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = safe_csv_writer(buffer, lineterminator="\n")
     writer.writerow(["unit", "indicator", "value"])
     rows = (
         Value.objects.filter(round=rnd, status=ValueStatus.ACCEPTED, value__isnull=False)
@@ -263,10 +264,5 @@ def values_csv(rnd: Round) -> str:
     )
     for unit, code, value in rows:
         if value is not None:
-            writer.writerow([_safe(unit), code, f"{value.normalize():f}"])
+            writer.writerow([unit, code, f"{value.normalize():f}"])
     return buffer.getvalue()
-
-
-def _safe(text: str) -> str:
-    """Neutralise a cell that a spreadsheet would read as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

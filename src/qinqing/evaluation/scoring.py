@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from qinqing.core.spreadsheets import safe_csv_writer
+
 CONTEXT = Context(prec=28)
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
@@ -402,7 +404,7 @@ def format_score(score: Decimal | None, places: int = 10) -> str:
 def scores_csv(system: System, scores: Mapping[str, Scores]) -> str:
     """``unit,indicator,score`` for every unit × node (parents before children, the root first)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = safe_csv_writer(buffer, lineterminator="\n")
     writer.writerow(["unit", "indicator", "score"])
     codes = [n.code for n in system.nodes()]
     for unit in sorted(scores):

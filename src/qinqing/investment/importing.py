@@ -651,10 +651,10 @@ FUNDS_NOTES: dict[str, str] = {
 
 def template_workbook(kind: str, actor: Any) -> bytes:
     """The import template of KIND (projects/funds): header row, notes per column, code lists."""
-    import io
-
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from qinqing.core.spreadsheets import workbook_bytes
 
     columns, required, notes = (
         (PROJECT_COLUMNS, PROJECT_REQUIRED, PROJECT_NOTES)
@@ -697,6 +697,4 @@ def template_workbook(kind: str, actor: Any) -> bytes:
             codes.append(
                 [u.name if u else "", u.short_name if u else "", u.division_code if u else "", "", *c]
             )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

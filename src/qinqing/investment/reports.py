@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
+from qinqing.core.spreadsheets import workbook_bytes
 from qinqing.investment import rules
 from qinqing.investment.models import (
     REPORTING_KINDS,
@@ -200,9 +201,7 @@ def region_workbook(user: Any, prefecture: Unit, month: dt.date) -> bytes:
         detail=f"导出招商月报 {rules.month_label(month)}",
         object_type="investment.report",
     )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def _write_values(ws: Any, r: int, values: dict[str, Any], bold: bool = False) -> None:

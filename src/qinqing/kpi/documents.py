@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qinqing.core.pdf import PrintDocument
+from qinqing.core.spreadsheets import SpreadsheetError, open_xlsx, workbook_bytes
+from qinqing.core.spreadsheets import safe_cell as safe
 from qinqing.kpi.models import BudgetProject, Level1, Operator, Source
 from qinqing.kpi.scoring import EXECUTION_POINTS, Evaluation
 from qinqing.kpi.services import IndicatorData, ProjectData
@@ -39,13 +40,6 @@ OPERATOR_BY_LABEL: dict[str, str] = {label: value for value, label in Operator.c
 SOURCE_BY_LABEL = {label: value for value, label in Source.choices}
 
 
-def safe(value: Any) -> Any:
-    """Neutralise text cells that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def _num(value: Decimal | None) -> Any:
     if value is None:
         return None
@@ -59,9 +53,7 @@ def targets_workbook(projects: list[BudgetProject]) -> bytes:
     for i, p in enumerate(projects, start=1):
         ws = wb.create_sheet(f"{i:02d}{p.name}"[:31])
         _write_targets(ws, p)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def _write_targets(ws: Worksheet, p: BudgetProject) -> None:
@@ -147,9 +139,9 @@ def parse_targets_workbook(content: bytes, units: dict[str, Unit]) -> list[Proje
     """The projects of a 绩效目标表 workbook (one sheet per project). Raises WorkbookError listing every
     problem (sheet and row); nothing is imported unless the whole file is right."""
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise WorkbookError([f"无法读取 Excel 文件（{type(exc).__name__}）"]) from exc
+        wb = open_xlsx(content)  # refuses zip bombs and non-zip files before openpyxl inflates
+    except SpreadsheetError as exc:
+        raise WorkbookError([str(exc)]) from exc
     errs = ImportErrors()
     out: list[ProjectData] = []
     for ws in wb.worksheets:
@@ -351,6 +343,4 @@ def evaluation_workbook(evaluations: list[Evaluation]) -> bytes:
         for row in evaluation_rows(ev):
             ws.append([safe(c) for c in row])
         ws.append(["合计", "", "", "", "", _num(ev.points_total), _num(ev.score_total), f"等级：{ev.grade}"])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

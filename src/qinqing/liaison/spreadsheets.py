@@ -3,7 +3,6 @@ subtitle, a two-row grouped header, then one row per problem."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 from django.utils import timezone
@@ -11,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from qinqing.core.spreadsheets import workbook_bytes
 from qinqing.liaison.queries import LedgerRow
 
 # (group, [(column header, width)]); a group of one column with the same name spans both header rows.
@@ -86,6 +86,4 @@ def ledger_workbook(rows: Iterable[LedgerRow], title: str) -> bytes:
             cell.border = border
             cell.alignment = Alignment(vertical="center", wrap_text=True)
     ws.freeze_panes = "A5"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)

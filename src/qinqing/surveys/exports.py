@@ -9,7 +9,6 @@ starting with = + - @ are neutralised (a leading apostrophe) in Excel and CSV.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Iterator
@@ -17,17 +16,13 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from qinqing.core.spreadsheets import safe_cell as safe
+from qinqing.core.spreadsheets import safe_csv_writer, safe_row
 from qinqing.orgs.models import Unit
 from qinqing.surveys import privacy, queries, schema, spss
 from qinqing.surveys.answering import definition_of
 from qinqing.surveys.models import Mode, Survey
 from qinqing.surveys.reports import ci, fmt, pct
-
-
-def safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def columns(definition: schema.Definition) -> list[tuple[str, str, schema.Question, str]]:
@@ -95,8 +90,8 @@ def raw_xlsx(survey: Survey, units: list[Unit]) -> bytes:
     header, labels, rows = raw_rows(survey, units)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("答卷")
-    ws.append(labels)
-    ws.append(header)
+    ws.append(safe_row(labels))
+    ws.append(safe_row(header))
     for row in rows:
         ws.append([safe(v) for v in row])
     buffer = io.BytesIO()
@@ -107,7 +102,7 @@ def raw_xlsx(survey: Survey, units: list[Unit]) -> bytes:
 def raw_csv(survey: Survey, units: list[Unit]) -> bytes:
     _, labels, rows = raw_rows(survey, units)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_csv_writer(buffer)
     writer.writerow(labels)
     for row in rows:
         writer.writerow(["" if v is None else safe(v) for v in row])
@@ -241,7 +236,7 @@ def aggregate_xlsx(survey: Survey, units: list[Unit]) -> bytes:
 
 def aggregate_csv(survey: Survey, units: list[Unit]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_csv_writer(buffer)
     for row in aggregate_table(survey, units):
         writer.writerow([safe(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
