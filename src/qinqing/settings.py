@@ -94,7 +94,13 @@ TEMPLATES = [
 
 # --- Database: SQLite under var/ by default, PostgreSQL through DATABASE_URL -------------------
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'qinqing.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=60)}
+# Health checks: a connection kept across requests (CONN_MAX_AGE) is tested before reuse, so a restart of
+# PostgreSQL costs no request or task an error (tests/hardening/faults.sh).
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=60, conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -110,7 +116,9 @@ DATABASE_REPLICA_CHECK_SECONDS = 1
 # Read-your-writes across requests: at least max lag + check interval (+ margin), see docs/deploy.md.
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", DATABASE_REPLICA_MAX_LAG_SECONDS + 5)
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     DATABASES["replica"]["OPTIONS"].setdefault("options", "-c jit=off")  # as demands.paging.without_jit
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the test database through it
@@ -132,6 +140,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process killed mid-task: its message goes back to the queue (jobs are idempotent, see core.jobs).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Accounts and security -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
