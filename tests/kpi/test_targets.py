@@ -136,7 +136,7 @@ def test_import_errors_name_sheet_and_row_and_import_nothing(tree: None, dispatc
     ]
     with pytest.raises(documents.WorkbookError) as err:
         documents.parse_targets_workbook(b"not a workbook", units)
-    assert err.value.errors == ["无法读取 Excel 文件（BadZipFile）"]
+    assert err.value.errors == ["文件不是有效的 Excel（.xlsx）文件，请用 Excel 或 WPS 另存为 .xlsx"]
 
 
 def test_import_rejects_a_bad_indicator_whole(tree: None, dispatcher: User) -> None:
