@@ -119,7 +119,7 @@ def in_process(user: object, unit: object, start: dt.date, end: dt.date, calls: 
 
     from django.utils import timezone
 
-    from qinqing.analysis import facts, queries
+    from qinqing.analysis import fact_reads, queries
     from qinqing.liaison.queries import coverage_summary
 
     now = timezone.now()
@@ -133,7 +133,7 @@ def in_process(user: object, unit: object, start: dt.date, end: dt.date, calls: 
         return statistics.median(spent)
 
     with_facts = timed(lambda: queries.dashboard(user, unit, start, end, now), calls)
-    figures = timed(lambda: facts.figures(unit, start, end, now), calls)  # type: ignore[arg-type]
+    figures = timed(lambda: fact_reads.figures(unit, start, end, now), calls)  # type: ignore[arg-type]
     coverage = timed(lambda: coverage_summary(user, end, unit=unit, period=(start, end)), calls)  # type: ignore[arg-type]
     live = timed(lambda: queries.dashboard(user, unit, start, end, now, use_facts=False), 3)
     same = (

@@ -15,7 +15,7 @@ from django.http import Http404
 
 from qinqing.accounts.models import User
 from qinqing.accounts.roles import Role
-from qinqing.analysis import facts, queries
+from qinqing.analysis import fact_reads, facts, queries
 from qinqing.analysis.models import DemandFact, DemandIndex, DemandTerm, FactQueue, MonthlyFact, TermFact
 from qinqing.demands import services as demand_services
 from qinqing.demands.models import Category, Channel, Demand, DemandType, Outcome, RejectReason, ReturnReason
@@ -50,17 +50,27 @@ WEIGHTS = {"accept": 8, "reject": 1, "dispatch": 8, "sign": 8, "return": 1, "ass
 
 
 def _compare(cast: Cast, now: dt.datetime, *, expect_pending: bool | None = None) -> None:
-    """Facts and live agree on every figure of the dashboard and the top terms, for each unit and period."""
+    """Facts and live agree on every figure of the dashboard, the statistics and the top terms, for each
+    unit and period. The first read of each fills the cache (analysis.fact_reads), the next ones read it
+    and apply the live part (the "now" parts, the pending demands) to it."""
     if expect_pending is not None:
         assert bool(facts.pending_ids()) == expect_pending
     for name in UNITS:
         where = unit(name)
         for start, end in PERIODS:
-            found = facts.figures(where, start, end, now)
+            found = fact_reads.figures(where, start, end, now)
             assert found is not None  # the facts answered
             board = queries.dashboard(cast.pref, where, start, end, now).as_json()
             live = queries.dashboard(cast.pref, where, start, end, now, use_facts=False).as_json()
             assert board == live, (name, start, end)
+            # The statistics page reads the facts too (demands.stats' registered source), exactly.
+            assert queries.stats_from_facts(cast.pref, where, start, end, now) is not None
+            stats = compute(cast.pref, where, start, end, now).as_json()
+            assert stats == compute(cast.pref, where, start, end, now, live=True).as_json(), (
+                name,
+                start,
+                end,
+            )
             fact_terms = queries.top_terms(cast.pref, where, start, end, limit=50)
             live_terms = queries.top_terms(cast.pref, where, start, end, limit=50, use_facts=False)
             assert fact_terms == live_terms, (name, start, end)
@@ -274,16 +284,16 @@ def test_fallbacks_and_verify_reports_a_difference(
 ) -> None:
     now = clock.now
     changji, nov = unit("昌吉市"), (D(2026, 9, 1), D(2026, 11, 30))
-    assert facts.figures(changji, *nov, now) is not None
+    assert fact_reads.figures(changji, *nov, now) is not None
     # Too many pending demands: the caller computes live.
     monkeypatch.setattr(facts, "PENDING_LIMIT", 0)
     facts.enqueue([histories[0].pk])
-    assert facts.figures(changji, *nov, now) is None
+    assert fact_reads.figures(changji, *nov, now) is None
     monkeypatch.setattr(facts, "PENDING_LIMIT", 2000)
     # The job committed between the reads (the version moved): read again; never settling: None.
     versions = iter(range(100))
-    monkeypatch.setattr(facts, "version", lambda: next(versions))
-    assert facts.figures(changji, *nov, now) is None
+    monkeypatch.setattr(facts, "version", lambda: (next(versions), 0))
+    assert fact_reads.figures(changji, *nov, now) is None
     monkeypatch.undo()
     # Outside the user's scope the dashboard is live (visible_to filters row by row) and still right.
     board = queries.dashboard(cast.office, unit("昌吉回族自治州"), *nov, now)
@@ -320,3 +330,33 @@ def test_submission_costs_one_insert_and_the_job_is_batched(
         assert facts.process_queue() == len(TEXTS)
     assert DemandFact.objects.count() == len(TEXTS)
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_the_stored_part_is_cached_under_the_facts_state(
+    cast: Cast, clock: Any, histories: list[Demand]
+) -> None:
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    now, where, period = clock.now, unit("昌吉市"), (D(2026, 8, 17), D(2026, 11, 20))
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        first = fact_reads.figures(where, *period, now)
+    with CaptureQueriesContext(connection) as warm:
+        second = fact_reads.figures(where, *period, now)
+    # The months and the partial-month ranges come from the cache: 3 statements fewer (own and
+    # children's monthly sums, the ranges; the term sums of both periods).
+    assert len(cold) - len(warm) == 5
+    assert first == second == fact_reads.figures(where, *period, now, use_cache=False)
+    # A demand is queued (pending until the job runs): the cached part is corrected on reading …
+    facts.enqueue([histories[0].pk])
+    assert facts.pending_ids()
+    assert fact_reads.figures(where, *period, now) == fact_reads.figures(where, *period, now, use_cache=False)
+    # … and once the job committed, a new state: read from the tables again.
+    seen = facts.version()
+    facts.process_queue()
+    assert facts.version() != seen and facts.version()[0] == seen[0] + 1
+    with CaptureQueriesContext(connection) as after:
+        third = fact_reads.figures(where, *period, now)
+    assert len(after) == len(cold)
+    assert third == fact_reads.figures(where, *period, now, use_cache=False)

@@ -25,15 +25,10 @@ rows again and applies the difference with the stored rows to the sums. Demands 
 without a signal (bulk loads, SQL) are caught up by id: demands above the highest ``DemandFact`` id and
 facts above the highest demand id are pending too.
 
-**Read exactly.** ``figures()`` answers whole months of the period from ``MonthlyFact``/``TermFact``,
-the partial months at either end from ``DemandFact`` (the days in the period, or the whole month minus
-the days outside it, whichever reads fewer rows), the "now" parts from the
-few ``DemandFact`` rows with a running 受理/签收 deadline that has passed, and corrects for the pending
-demands (queued, not yet processed): minus their stored row, plus their row derived now. So the figures
-equal the live statistics at any moment, whether or not the job has run. ``FactState.version`` moves
-with every commit of the job; a read that saw it move is repeated. When the facts cannot answer (a
-unit outside the user's scope, where ``visible_to`` must filter row by row; too many pending demands)
-``figures()`` returns None and the caller computes live.
+**Read exactly.** ``analysis.fact_reads.figures()`` answers a unit and period from these tables (whole
+months from ``MonthlyFact``/``TermFact``, the partial months from ``DemandFact``, cached per fact version),
+plus the "now" parts and the correction for the pending demands (queued, not yet processed), so the
+figures equal the live statistics at any moment, whether or not the job has run.
 
 ``rebuild()`` recomputes everything in SQL (the migration's backfill and ``qinqing analysis_facts
 --rebuild``); ``verify()`` compares the stored rows with a fresh derivation and the sums with a fresh
@@ -45,6 +40,7 @@ aggregation and reports every difference (``qinqing analysis_facts --verify``).
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -59,7 +55,6 @@ from django.db.models import (
     Max,
     Q,
     QuerySet,
-    Sum,
     TextField,
     Value,
     When,
@@ -77,8 +72,8 @@ from qinqing.analysis.models import (
     TermFact,
 )
 from qinqing.demands.clocks import TZ
-from qinqing.demands.models import SATISFIED_MIN, Category, Demand, Status
-from qinqing.demands.stats import Counts, StatsResult, assemble
+from qinqing.demands.models import SATISFIED_MIN, Demand, Status
+from qinqing.demands.stats import Counts
 from qinqing.orgs.models import SEGMENT, Unit
 
 BATCH = 500
@@ -243,8 +238,14 @@ def _state_for_update() -> FactState:
     return state
 
 
-def version() -> int:
-    return int(FactState.objects.filter(pk=1).values_list("version", flat=True).first() or 0)
+def new_token() -> int:
+    return secrets.randbits(62)
+
+
+def version() -> tuple[int, int]:
+    """The facts' state: (version, token) of ``FactState``; (0, 0) before the first commit."""
+    row = FactState.objects.filter(pk=1).values_list("version", "token").first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def _max_fact_id() -> int:
@@ -334,7 +335,8 @@ def _process_batch(batch: int) -> int:
         DemandFact.objects.bulk_create([DemandFact(**row) for row in new])
         FactQueue.objects.filter(id__in=[pk for pk, _ in queued]).delete()
         state.version += 1
-        state.save(update_fields=["version"])
+        state.token = new_token()
+        state.save(update_fields=["version", "token"])
     return len(ids)
 
 
@@ -352,6 +354,10 @@ def process_queue(batch: int = BATCH, max_batches: int | None = None) -> int:
 
 def enqueue(ids: Iterable[int]) -> None:
     FactQueue.objects.bulk_create([FactQueue(demand_id=pk) for pk in ids])
+
+
+def _db_time(value: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 # --- rebuild and verify --------------------------------------------------------------------------------
@@ -455,9 +461,14 @@ def rebuild(stdout: Any = None, *, demand_model: Any = Demand, unit_model: Any =
             cursor.execute(
                 f"DELETE FROM analysis_factqueue WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk
             )
+        # The migration's backfill runs before the token column exists (analysis 0004).
+        columns = {
+            c.name for c in connection.introspection.get_table_description(cursor, "analysis_factstate")
+        }
+        token = ", token = %s" if "token" in columns else ""
         cursor.execute(
-            "UPDATE analysis_factstate SET version = version + 1, rebuilt_at = %s WHERE id = 1",
-            [_db_time(timezone.now())],
+            f"UPDATE analysis_factstate SET version = version + 1{token}, rebuilt_at = %s WHERE id = 1",
+            [new_token(), _db_time(timezone.now())] if token else [_db_time(timezone.now())],
         )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -541,303 +552,6 @@ def verify(limit: int = 50, stdout: Any = None) -> Verification:
     return result
 
 
-# --- reading: the dashboard's figures ------------------------------------------------------------------
-def month_of(day: dt.date) -> int:
-    return day.year * 100 + day.month
-
-
-Range = tuple[dt.datetime, dt.datetime, int]  # [lo, hi) and +1 (add its rows) or -1 (take them away)
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=TZ)
-
-
-def plan_period(start: dt.date, end: dt.date, today: dt.date) -> tuple[list[int], list[Range]]:
-    """How to sum the demands submitted in [START, END]: the months (yyyymm) taken from the monthly
-    sums, and the ranges of stored fact rows to add or take away. A month partly in the period is
-    either its days in the period (added) or the whole month minus its days outside (taken away),
-    whichever reads fewer days (days after TODAY hold no demands yet, so they cost nothing)."""
-    months: list[int] = []
-    ranges: list[Range] = []
-    first = start.replace(day=1)
-    while first <= end:
-        following = (first + dt.timedelta(days=32)).replace(day=1)
-        last = following - dt.timedelta(days=1)
-        lo, hi = max(first, start), min(last, end)
-        if lo == first and hi == last:
-            months.append(month_of(first))
-        else:
-            outside = [
-                (a, b)
-                for a, b in ((first, lo - dt.timedelta(days=1)), (hi + dt.timedelta(days=1), last))
-                if a <= b
-            ]
-
-            def cost(a: dt.date, b: dt.date) -> int:
-                return max(0, (min(b, today) - a).days + 1)
-
-            if sum(cost(a, b) for a, b in outside) < cost(lo, hi):
-                months.append(month_of(first))
-                ranges += [(_midnight(a), _midnight(b + dt.timedelta(days=1)), -1) for a, b in outside]
-            else:
-                ranges.append((_midnight(lo), _midnight(hi + dt.timedelta(days=1)), 1))
-        first = following
-    return months, ranges
-
-
-BREAKDOWN_DIMS = ("category", "industry", "scale", "ownership", "channel")
-
-
-@dataclass
-class FactFigures:
-    """What the dashboard shows, from the facts (``queries.dashboard`` turns it into slices)."""
-
-    stats: Any  # demands.stats.StatsResult
-    # dimension -> key -> [count, closed] in the period and [count] in the previous one
-    current: dict[str, dict[str, list[int]]]
-    previous: dict[str, dict[str, int]]
-    obstacles: dict[str, Counter[int]]  # top category id -> child unit id -> demands
-    terms: Counter[str]
-    terms_before: Counter[str]
-
-
-class _Figures:
-    """Accumulates the dashboard's sums for UNIT over the period and the previous one."""
-
-    def __init__(
-        self,
-        unit: Unit,
-        children: list[Unit],
-        periods: dict[str, tuple[dt.datetime, dt.datetime]],
-        now: dt.datetime,
-        top_of: dict[int, int],
-    ) -> None:
-        self.unit = unit
-        self.children = {c.pk: c for c in children}
-        self.child_of_path = {c.path: c.pk for c in children}
-        self.periods = periods
-        self.now = now
-        self.top_of = top_of
-        self.by_type: dict[str, list[int]] = defaultdict(_zero)
-        self.by_category: dict[int, list[int]] = defaultdict(_zero)
-        self.by_month: dict[str, list[int]] = defaultdict(_zero)
-        self.by_child: dict[int, list[int]] = defaultdict(_zero)
-        self.current: dict[str, dict[str, list[int]]] = {
-            d: defaultdict(lambda: [0, 0]) for d in BREAKDOWN_DIMS
-        }
-        self.previous: dict[str, Counter[str]] = {d: Counter() for d in BREAKDOWN_DIMS}
-        self.obstacles: dict[str, Counter[int]] = defaultdict(Counter)
-        self.terms: Counter[str] = Counter()
-        self.terms_before: Counter[str] = Counter()
-
-    def key(self, dim: str, value: Any) -> str:
-        if dim == "category":
-            return str(self.top_of.get(int(value), 0))
-        return str(value)
-
-    def slice(self, dim: str, value: Any, current: bool, n: int, closed: int) -> None:
-        key = self.key(dim, value)
-        if current:
-            entry = self.current[dim][key]
-            entry[0] += n
-            entry[1] += closed
-        else:
-            self.previous[dim][key] += n
-
-    def stats(self, month: str, demand_type: str, vec: Sequence[int], sign: int = 1) -> None:
-        _add(self.by_type[demand_type], vec, sign)
-        _add(self.by_month[month], vec, sign)
-
-    def child_ids(self, *paths: str) -> set[int]:
-        return {self.child_of_path[p] for p in paths if p in self.child_of_path}
-
-    def _count(
-        self, row: dict[str, Any], units: set[int], current: bool, vec: list[int], sign: int, *, own: bool
-    ) -> None:
-        """Count ROW (OWN: for the unit itself too, not only for its children) in the period (CURRENT)
-        or the previous one."""
-        words = row["terms"].split() if row["terms"] else []
-        if own:
-            for dim in BREAKDOWN_DIMS:
-                self.slice(dim, row[DIM_COLUMN[dim]], current, sign, sign * vec[CLOSED_AT])
-            for w in words:
-                (self.terms if current else self.terms_before)[w] += sign
-            if current:
-                self.stats(month_key(row["month"]), row["demand_type"], vec, sign)
-                _add(self.by_category[row["category_id"]], vec, sign)
-        if current:
-            top = self.key("category", row["category_id"])
-            for child in units & set(self.children):
-                _add(self.by_child[child], vec, sign)
-                self.obstacles[top][child] += sign
-
-    def add_live(self, row: dict[str, Any]) -> None:
-        """A pending demand's row derived now: counted when submitted in either period and in the unit."""
-        units = units_of(row["r_path"], row["l_path"])
-        if self.unit.pk not in units:
-            return
-        at = row["created_at"]
-        lo, hi = self.periods["current"]
-        p_lo, p_hi = self.periods["previous"]
-        if lo <= at < hi or p_lo <= at < p_hi:
-            self._count(row, units, lo <= at < hi, vector(row, self.now), 1, own=True)
-
-    def remove_stored(self, row: dict[str, Any], months: set[int], before: set[int]) -> None:
-        """A pending demand's stored row, taken away where the reads counted it: the monthly sums of
-        the units it was stored for (the ranges and the "now" parts skip pending demands)."""
-        units = units_of(row["r_path"], row["l_path"])
-        current = row["month"] in months
-        if current or row["month"] in before:
-            self._count(row, units, current, vector(row, None), -1, own=self.unit.pk in units)
-
-
-def _edge_sql(ranges: int, pending: int, only_terms: bool = False) -> str:
-    counters = ", ".join(FACT_COUNTERS)
-    sums = ", ".join(f"SUM(sgn * {c})" for c in (*FACT_COUNTERS, "accept_late", "sign_late"))
-    zeros = ", ".join("0" for _ in (*FACT_COUNTERS, "accept_late", "sign_late"))
-    child = "CASE WHEN {p} LIKE %s AND length({p}) >= %s THEN substr({p}, 1, %s) ELSE '' END"
-    one = (
-        "SELECT %s AS cur, %s AS sgn, month, demand_type, category_id, channel, industry, scale, ownership, "
-        f"terms, {child.format(p='r_path')} AS cr, {child.format(p='l_path')} AS cl, {counters}, "
-        "CASE WHEN accept_open_due < %s THEN 1 ELSE 0 END AS accept_late, "
-        "CASE WHEN sign_open_due < %s THEN 1 ELSE 0 END AS sign_late "
-        "FROM analysis_demandfact WHERE created_at >= %s AND created_at < %s AND (r_path LIKE %s OR l_path LIKE %s)"
-    )
-    if pending:
-        one += f" AND demand_id NOT IN ({', '.join(['%s'] * pending)})"
-    parts = [
-        "SELECT 'type', cur, month, demand_type, cr, cl, SUM(sgn), "
-        f"{sums} FROM e WHERE cur = 1 GROUP BY cur, month, demand_type, cr, cl",
-        "SELECT 'category', cur, 0, CAST(category_id AS VARCHAR(20)), cr, cl, SUM(sgn), "
-        f"{sums} FROM e GROUP BY cur, category_id, cr, cl",
-        *(
-            f"SELECT '{dim}', cur, 0, {dim}, '', '', SUM(sgn), {sums} FROM e GROUP BY cur, {dim}"
-            for dim in ("channel", "industry", "scale", "ownership")
-        ),
-        f"SELECT 'terms', cur, 0, terms, '', '', SUM(sgn), {zeros} FROM e WHERE terms <> '' GROUP BY cur, terms",
-    ]
-    if only_terms:
-        parts = parts[-1:]
-    return f"WITH e AS ({' UNION ALL '.join([one] * ranges)}) " + " UNION ALL ".join(parts)
-
-
-def _db_time(value: dt.datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _read_edges(
-    fig: _Figures, ranges: list[tuple[bool, Range]], pending: list[int], only_terms: bool = False
-) -> None:
-    """The stored fact rows of RANGES (the partial months; (current period?, range)), added or taken
-    away by the range's sign; pending demands skipped."""
-    if not ranges:
-        return
-    like, width = fig.unit.path + "%", len(fig.unit.path) + SEGMENT
-    params: list[Any] = []
-    for current, (lo, hi, sign) in ranges:
-        params += [
-            int(current),
-            sign,
-            like,
-            width,
-            width,
-            like,
-            width,
-            width,
-            _db_time(fig.now),
-            _db_time(fig.now),
-        ]
-        params += [_db_time(lo), _db_time(hi), like, like, *pending]
-    with connection.cursor() as cursor:
-        cursor.execute(_edge_sql(len(ranges), len(pending), only_terms), params)
-        rows = cursor.fetchall()
-    for grouping, cur, month, key, cr, cl, *vals in rows:
-        current = bool(cur)
-        vec = [int(v or 0) for v in vals]
-        if grouping == "terms":
-            target = fig.terms if current else fig.terms_before
-            for w in str(key).split():
-                target[w] += vec[0]
-            continue
-        if grouping == "type":
-            fig.stats(month_key(int(month)), key, vec)
-            for child in fig.child_ids(cr, cl):
-                _add(fig.by_child[child], vec)
-            continue
-        fig.slice(grouping, key, current, vec[0], vec[CLOSED_AT])
-        if grouping == "category" and current:
-            _add(fig.by_category[int(key)], vec)
-            top = fig.key("category", key)
-            for child in fig.child_ids(cr, cl):
-                fig.obstacles[top][child] += vec[0]
-
-
-def _read_months(fig: _Figures, months: list[int], before: list[int], only_terms: bool = False) -> None:
-    """Whole months from the monthly sums: UNIT's own, and its children's for the ranking."""
-    for period, target in ((months, fig.terms), (before, fig.terms_before)):
-        if period:
-            for term, n in (
-                TermFact.objects.filter(unit_id=fig.unit.pk, month__in=period)
-                .values("term")
-                .annotate(total=Sum("n"))
-                .values_list("term", "total")
-            ):
-                target[term] += int(n)
-    if only_terms:
-        return
-    counters = ["submitted", *FACT_COUNTERS]
-    current = set(months)
-    rows = MonthlyFact.objects.filter(unit_id=fig.unit.pk, month__in=[*months, *before]).values_list(
-        "dim", "month", "key", *counters
-    )
-    for dim, month, key, *vals in rows:
-        vec = [*vals, 0, 0]
-        is_current = month in current
-        if dim in BREAKDOWN_DIMS:
-            fig.slice(dim, key, is_current, vec[0], vec[CLOSED_AT])
-        if not is_current:
-            continue
-        if dim == "type":
-            fig.stats(month_key(month), key, vec)
-        elif dim == "category":
-            _add(fig.by_category[int(key)], vec)
-    if months and fig.children:
-        rows = MonthlyFact.objects.filter(
-            unit_id__in=list(fig.children), month__in=months, dim__in=["type", "category"]
-        ).values_list("unit_id", "dim", "key", *counters)
-        for unit_id, dim, key, *vals in rows:
-            if dim == "type":
-                _add(fig.by_child[unit_id], [*vals, 0, 0])
-            else:
-                fig.obstacles[fig.key("category", key)][unit_id] += vals[0]
-
-
-def _read_late(fig: _Figures, months: list[int], pending: list[int]) -> None:
-    """The "now" parts of the whole months: demands whose 受理 or 签收 deadline has passed undecided or
-    unsigned (a few: partial indexes on the two columns)."""
-    if not months:
-        return
-    now = fig.now
-    rows = (
-        DemandFact.objects.filter(Q(accept_open_due__lt=now) | Q(sign_open_due__lt=now))
-        .filter(month__in=months)
-        .filter(Q(r_path__startswith=fig.unit.path) | Q(l_path__startswith=fig.unit.path))
-        .exclude(demand_id__in=pending)
-        .values_list(
-            "month", "demand_type", "category_id", "r_path", "l_path", "accept_open_due", "sign_open_due"
-        )
-    )
-    for month, demand_type, category_id, r_path, l_path, accept_due, sign_due in rows:
-        vec = _zero()
-        vec[-2] = int(accept_due is not None and accept_due < now)
-        vec[-1] = int(sign_due is not None and sign_due < now)
-        fig.stats(month_key(month), demand_type, vec)
-        _add(fig.by_category[category_id], vec)
-        for child in units_of(r_path, l_path) & set(fig.children):
-            _add(fig.by_child[child], vec)
-
-
 def _unsignalled(limit: int) -> set[int]:
     """Demands above the highest fact id (inserted without a signal) and facts above the highest
     demand id (demands deleted without one)."""
@@ -857,79 +571,3 @@ def pending_ids(limit: int | None = None) -> set[int] | None:
     if len(ids) <= limit:
         ids.update(_unsignalled(limit + 1))
     return ids if len(ids) <= limit else None
-
-
-def _stats_result(fig: _Figures, start: dt.date, end: dt.date, children: list[Unit]) -> StatsResult:
-    """``demands.stats.StatsResult`` from the sums, assembled exactly as ``demands.stats.compute`` does."""
-    total = Counts()
-    by_type: dict[str, Counts] = {}
-    for t in sorted(fig.by_type):
-        vec = fig.by_type[t]
-        if vec[0] > 0:
-            by_type[t] = counts(vec)
-            total.add(by_type[t])
-    categories = {c.pk: c for c in Category.objects.all()}
-    by_cat: dict[int, Counts] = defaultdict(Counts)
-    for leaf in sorted(fig.by_category):
-        vec = fig.by_category[leaf]
-        if vec[0] > 0:
-            cat = categories.get(leaf)
-            top = cat.parent_id or cat.pk if cat is not None else 0
-            by_cat[top].add(counts(vec))
-    by_month = {m: counts(v) for m, v in fig.by_month.items() if v[0] > 0}
-    ranking = [
-        (child, counts(fig.by_child[child.pk]).metrics())
-        for child in children
-        if child.pk in fig.by_child and fig.by_child[child.pk][0] > 0
-    ]
-    return assemble(fig.unit, start, end, total, by_type, by_cat, categories, by_month, ranking)
-
-
-def figures(
-    unit: Unit, start: dt.date, end: dt.date, now: dt.datetime, *, only_terms: bool = False, attempts: int = 3
-) -> FactFigures | None:
-    """The dashboard's figures for UNIT (with descendants; no ``visible_to`` filter — the caller checks
-    that UNIT lies in the user's scope) from the facts, or None when they cannot answer. ONLY_TERMS:
-    just the term counts (``stats`` is None then)."""
-    from qinqing.analysis.queries import previous_period
-    from qinqing.demands.stats import period_bounds
-
-    p_start, p_end = previous_period(start, end)
-    periods = {"current": period_bounds(start, end), "previous": period_bounds(p_start, p_end)}
-    today = timezone.localtime(now, TZ).date()
-    months, edges = plan_period(start, end, today)
-    before, before_edges = plan_period(p_start, p_end, today)
-    ranges = [(False, r) for r in before_edges] + [(True, r) for r in edges]
-    children = list(Unit.objects.filter(parent=unit, is_active=True).order_by("ordering", "id"))
-    top_of = {pk: parent or pk for pk, parent in Category.objects.values_list("pk", "parent_id")}
-    for _ in range(attempts):
-        seen = version()
-        pending = pending_ids()
-        if pending is None:
-            return None
-        fig = _Figures(unit, children, periods, now, top_of)
-        skip = sorted(pending)
-        _read_months(fig, months, before, only_terms)
-        _read_edges(fig, ranges, skip, only_terms)
-        if not only_terms:
-            _read_late(fig, months, skip)
-        if pending:
-            for row in DemandFact.objects.filter(demand_id__in=skip).values(*FACT_FIELDS):
-                fig.remove_stored(row, set(months), set(before))
-            for row in derived_rows(skip):
-                fig.add_live(row)
-        if version() != seen:
-            continue  # the job committed meanwhile: the reads may mix two states
-        current = {
-            dim: {k: list(v) for k, v in fig.current[dim].items() if v[0] > 0} for dim in BREAKDOWN_DIMS
-        }
-        previous = {dim: {k: n for k, n in fig.previous[dim].items() if n > 0} for dim in BREAKDOWN_DIMS}
-        return FactFigures(
-            stats=None if only_terms else _stats_result(fig, start, end, children),
-            current=current,
-            previous=previous,
-            obstacles={k: Counter({c: n for c, n in v.items() if n > 0}) for k, v in fig.obstacles.items()},
-            terms=Counter({t: n for t, n in fig.terms.items() if n > 0}),
-            terms_before=Counter({t: n for t, n in fig.terms_before.items() if n > 0}),
-        )
-    return None

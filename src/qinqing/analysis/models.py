@@ -281,9 +281,12 @@ class TermFact(models.Model):
 
 class FactState(models.Model):
     """One row (pk=1): bumped by every commit that changes the facts, so that a reader can tell that
-    its several queries saw one state."""
+    its several queries saw one state. ``token`` is drawn at random with every bump: (version, token)
+    names one state of the facts even across a database restore or a rolled-back transaction, so the
+    figures cached under it (``analysis.fact_reads``) are never those of another state."""
 
     version = models.BigIntegerField(default=0)
+    token = models.BigIntegerField(default=0, db_default=0)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

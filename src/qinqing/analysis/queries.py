@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from qinqing.analysis import facts, text
+from qinqing.analysis import fact_reads, text
 from qinqing.analysis.models import DemandIndex, DemandTerm
 from qinqing.core.scoping import subtree_unit_ids
 from qinqing.demands.clocks import TZ
@@ -66,6 +66,18 @@ def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
         return p_start, start - dt.timedelta(days=1)
     length = (end - start).days + 1
     return start - dt.timedelta(days=length), start - dt.timedelta(days=1)
+
+
+def stats_from_facts(
+    user: Any, unit: Unit, start: dt.date, end: dt.date, now: dt.datetime
+) -> StatsResult | None:
+    """``demands.stats.compute`` from the pre-aggregated facts (registered as its source): for a unit in
+    the user's scope, where the facts need no row-by-row ``visible_to``; None otherwise or when the
+    facts cannot answer."""
+    if not _within_scope(user, unit):
+        return None
+    found = fact_reads.figures(unit, start, end, now, mode=fact_reads.STATS)
+    return found.stats if found is not None else None
 
 
 # --- breakdowns -------------------------------------------------------------------------------------
@@ -363,7 +375,7 @@ def top_terms(
     """Top terms of the period with their count in the previous period (trend). Without a category and
     for a unit in the user's scope, from the pre-aggregated facts (same counts, ``analysis.facts``)."""
     if use_facts and category is None and _within_scope(user, unit):
-        found = facts.figures(unit, start, end, timezone.now(), only_terms=True)
+        found = fact_reads.figures(unit, start, end, timezone.now(), only_terms=True)
         if found is not None:
             ranked = sorted(found.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
             return text.with_trend(ranked, found.terms_before) if ranked else []
@@ -612,7 +624,7 @@ def _overdue_by_key(overdue: QuerySet[Demand]) -> tuple[int, dict[str, Counter[s
     return total, by_key
 
 
-def _fact_slices(found: facts.FactFigures, late: dict[str, Counter[str]]) -> dict[str, list[Slice]]:
+def _fact_slices(found: fact_reads.FactFigures, late: dict[str, Counter[str]]) -> dict[str, list[Slice]]:
     dims = dimensions()
     out = {}
     for dim in DASHBOARD_DIMENSIONS:
@@ -626,7 +638,7 @@ def _fact_slices(found: facts.FactFigures, late: dict[str, Counter[str]]) -> dic
 
 
 def _fact_obstacles(
-    found: facts.FactFigures, unit: Unit, categories: list[Slice], n: int = 5, per: int = 3
+    found: fact_reads.FactFigures, unit: Unit, categories: list[Slice], n: int = 5, per: int = 3
 ) -> list[Concentration]:
     """``top_obstacles`` from the facts' per-child category counts (same ranking: count, then path)."""
     children = {c.pk: c for c in _child_units(unit)}
@@ -657,7 +669,7 @@ def dashboard(
 
     now = now or timezone.now()
     overdue = overdue_demands(user, unit, start, end, now)
-    found = facts.figures(unit, start, end, now) if use_facts and _within_scope(user, unit) else None
+    found = fact_reads.figures(unit, start, end, now) if use_facts and _within_scope(user, unit) else None
     if found is not None:
         overdue_count, late = _overdue_by_key(overdue)
         slices = _fact_slices(found, late)
@@ -667,7 +679,7 @@ def dashboard(
         terms = text.with_trend(ranked, found.terms_before) if ranked else []
     else:
         slices = dashboard_breakdowns(user, unit, start, end, now)
-        stats = compute(user, unit, start, end, now)
+        stats = compute(user, unit, start, end, now, live=True)
         obstacles = top_obstacles(user, unit, start, end, categories=slices["category"])
         terms = top_terms(user, unit, start, end, use_facts=False)
         overdue_count = overdue.count()
