@@ -208,9 +208,8 @@ def inproc(args: argparse.Namespace) -> int:
 
 
 def cleanup(args: argparse.Namespace) -> int:
-    from qinqing.demands.models import Demand
-
     from qinqing.analysis import facts
+    from qinqing.demands.models import Demand
 
     n, _ = Demand.objects.filter(external_ref__startswith=REF_PREFIX).delete()
     # What the periodic job analysis.process_queue (every 10 s) would have done before the dashboards run:

@@ -70,7 +70,7 @@ def test_missing_columns_and_bad_files(chamber: tuple[Organisation, User]) -> No
     result = importing.import_roster(user, org, "r.xlsx", xlsx([["甲公司"]], header=["会员单位名称"]))
     assert [str(e) for e in result.errors] == ["第 1 行 表头: 缺少必填列：统一社会信用代码"]
     result = importing.import_roster(user, org, "r.xlsx", b"not a workbook")
-    assert [e.message for e in result.errors] == ["无法读取 Excel 文件，请使用模板另存为 .xlsx"]
+    assert [e.message for e in result.errors] == ["文件不是有效的 Excel（.xlsx）文件，请用 Excel 或 WPS 另存为 .xlsx"]
 
 
 def test_only_the_organisation_or_its_bureau_imports(staff: User, chamber: tuple[Organisation, User]) -> None:

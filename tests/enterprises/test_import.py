@@ -205,7 +205,7 @@ def test_headers_are_checked(county_dispatcher: Any) -> None:
 def test_unreadable_and_unsupported_files(county_dispatcher: Any) -> None:
     assert [
         str(e) for e in services.import_enterprises(county_dispatcher, "x.xlsx", b"not a zip").errors
-    ] == ["第 1 行 文件: 无法读取 Excel 文件，请使用模板另存为 .xlsx"]
+    ] == ["第 1 行 文件: 文件不是有效的 Excel（.xlsx）文件，请用 Excel 或 WPS 另存为 .xlsx"]
     assert [str(e) for e in services.import_enterprises(county_dispatcher, "x.xls", b"").errors] == [
         "第 1 行 文件: 仅支持 .xlsx 或 .csv 文件"
     ]
