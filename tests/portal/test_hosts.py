@@ -69,7 +69,9 @@ def test_portal_host_links_stay_on_the_same_paths(hosts: None, site: dict[str, A
     assert 'href="/portal/en/projects/' in html  # the language switch keeps the page
 
 
-def test_staff_session_never_reaches_the_portal_host(hosts: None, site: dict[str, Any], reviewer: User) -> None:
+def test_staff_session_never_reaches_the_portal_host(
+    hosts: None, site: dict[str, Any], reviewer: User
+) -> None:
     staff = Client()
     staff.force_login(reviewer)
     assert _get(STAFF, "/portal/staff/", staff).status_code == 200
