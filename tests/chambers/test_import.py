@@ -70,7 +70,9 @@ def test_missing_columns_and_bad_files(chamber: tuple[Organisation, User]) -> No
     result = importing.import_roster(user, org, "r.xlsx", xlsx([["甲公司"]], header=["会员单位名称"]))
     assert [str(e) for e in result.errors] == ["第 1 行 表头: 缺少必填列：统一社会信用代码"]
     result = importing.import_roster(user, org, "r.xlsx", b"not a workbook")
-    assert [e.message for e in result.errors] == ["文件不是有效的 Excel（.xlsx）文件，请用 Excel 或 WPS 另存为 .xlsx"]
+    assert [e.message for e in result.errors] == [
+        "文件不是有效的 Excel（.xlsx）文件，请用 Excel 或 WPS 另存为 .xlsx"
+    ]
 
 
 def test_only_the_organisation_or_its_bureau_imports(staff: User, chamber: tuple[Organisation, User]) -> None:
@@ -80,3 +82,27 @@ def test_only_the_organisation_or_its_bureau_imports(staff: User, chamber: tuple
         importing.import_roster(other_user, org, "r.xlsx", xlsx([["甲公司", builders.code(), "是", ""]]))
     result = importing.import_roster(staff, org, "r.xlsx", xlsx([["甲公司", builders.code(), "是", ""]]))
     assert result.created == 1 and other.members.count() == 0
+
+
+def test_the_template_example_row_is_never_imported(chamber: tuple[Organisation, User]) -> None:
+    """The template's sample code is well-formed (so it shows the format) and its row is skipped."""
+    from openpyxl import load_workbook
+
+    from qinqing.enterprises import creditcode
+
+    org, user = chamber
+    template = importing.template()
+    ws = load_workbook(io.BytesIO(template)).active
+    assert ws is not None
+    example = [c.value for c in ws[2]]
+    assert example == ["示例：浙江某某实业有限公司", "91650100MA77CQ8J3R", "是", "2024-05-01"]
+    assert creditcode.check(str(example[1])).ok
+    untouched = importing.import_roster(user, org, "member-roster.xlsx", template)
+    assert [(e.row, e.field, e.message) for e in untouched.errors] == [(0, "文件", "没有会员数据")]
+    code = builders.code()
+    filled = xlsx([example, ["新疆某某商贸有限公司", code, "否", "2025-01-02"]])
+    result = importing.import_roster(user, org, "member-roster.xlsx", filled)
+    assert (result.ok, result.created) == (True, 1)
+    assert list(Member.objects.filter(organisation=org).values_list("name", "credit_code")) == [
+        ("新疆某某商贸有限公司", code)
+    ]

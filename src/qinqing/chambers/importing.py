@@ -9,6 +9,7 @@ that member (name, founder flag, joining date) instead of adding it twice.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from qinqing.enterprises.importing import FileError, RowError, _clean_header, re
 HEADERS = ("会员单位名称", "统一社会信用代码", "是否发起单位", "入会日期")
 REQUIRED = ("会员单位名称", "统一社会信用代码")
 MAX_ROWS = 5000
+EXAMPLE_CODE = "91650100MA77CQ8J3R"
 YES, NO = {"是", "Y", "YES", "TRUE", "1", "√"}, {"", "否", "N", "NO", "FALSE", "0"}
 
 
@@ -45,6 +47,15 @@ def _date(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
+EXAMPLE_PREFIX = "示例："
+
+
+def _is_example(cells: list[str], name_col: int) -> bool:
+    """The template's example row (its name starts with 示例：) is never imported, even when left in."""
+    name = unicodedata.normalize("NFKC", cells[name_col]).strip() if name_col < len(cells) else ""
+    return name.startswith(unicodedata.normalize("NFKC", EXAMPLE_PREFIX))
+
+
 def plan(content: bytes, filename: str) -> tuple[list[dict[str, Any]], list[RowError]]:
     errors: list[RowError] = []
     try:
@@ -58,7 +69,12 @@ def plan(content: bytes, filename: str) -> tuple[list[dict[str, Any]], list[RowE
     if missing:
         return [], [RowError(1, "表头", "缺少必填列：" + "、".join(missing))]
     col = {h: header.index(h) for h in HEADERS if h in header}
-    body = [(n, cells) for n, cells in table[1:] if any(c.strip() for c in cells)]
+    name_col = col["会员单位名称"]
+    body = [
+        (n, cells)
+        for n, cells in table[1:]
+        if any(c.strip() for c in cells) and not _is_example(cells, name_col)
+    ]
     if len(body) > MAX_ROWS:
         return [], [RowError(0, "文件", f"一次最多导入{MAX_ROWS}行")]
     rows: list[dict[str, Any]] = []
@@ -150,7 +166,8 @@ def template() -> bytes:
     assert ws is not None
     ws.title = "会员名册"
     ws.append(list(HEADERS))
-    ws.append(["示例：浙江某某实业有限公司", "91650100MA77XXXXXX", "是", "2024-05-01"])
+    # a well-formed (fictional) code with its check character; the row is skipped on import
+    ws.append([f"{EXAMPLE_PREFIX}浙江某某实业有限公司", EXAMPLE_CODE, "是", "2024-05-01"])
     for letter, width in zip("ABCD", (36, 24, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
     return workbook_bytes(wb)
