@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -18,11 +18,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinqing.chambers import certificates, inspections, queries, rules, services
+from qinqing.chambers import certificates, inspections, officers, queries, rules, services
 from qinqing.chambers.filters import ApplicationFilter, CertificateFilter, OrganisationFilter, ReportFilter
-from qinqing.chambers.models import AnnualReport, Application, Campaign, Certificate, Organisation
+from qinqing.chambers.models import AnnualReport, Application, Campaign, Certificate, Officer, Organisation
 from qinqing.core.api import ErrorSerializer
 from qinqing.core.permissions import HasCapability, require
+from qinqing.enterprises.models import mask_mobile
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="输入有误"),
@@ -56,7 +57,17 @@ class StaffOrOrg(BasePermission):
 
 
 # --- serializers ----------------------------------------------------------------------------------------
+class ChambersOfficerSerializer(serializers.ModelSerializer[Officer]):
+    mobile_masked = serializers.CharField(source="masked_mobile", read_only=True)
+
+    class Meta:
+        model = Officer
+        fields = ["id", "position", "name", "mobile_masked", "term_start", "term_end"]
+        read_only_fields = fields
+
+
 class ChambersOrganisationSerializer(serializers.ModelSerializer[Organisation]):
+    officers = ChambersOfficerSerializer(many=True, read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
@@ -69,7 +80,7 @@ class ChambersOrganisationSerializer(serializers.ModelSerializer[Organisation]):
             "place_of_origin", "registration_number", "credit_code", "founded_on", "address", "premises_owned",
             "capital_wan", "charter", "contact_name", "contact_mobile_masked", "sending_body", "tasks_scope",
             "reporting_line", "admin_rank", "staffing", "head_name", "investment_tasks", "registered_on",
-            "ended_on", "end_reason", "version",
+            "ended_on", "end_reason", "officers", "version",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -90,6 +101,13 @@ class ChambersApplicationSerializer(serializers.ModelSerializer[Application]):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def to_representation(self, instance: Application) -> dict[str, Any]:
+        """Mobiles in the proposed and frozen values masked, as everywhere else."""
+        data = super().to_representation(instance)
+        for key in ("proposed", "before"):
+            data[key] = _masked_values(data.get(key) or {})
+        return data
+
     def get_light(self, obj: Application) -> str:
         return str(getattr(obj, "light", rules.Light.NONE))
 
@@ -107,10 +125,40 @@ class ChambersApplicationSerializer(serializers.ModelSerializer[Application]):
         ]
 
 
+def _masked_values(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    if out.get("contact_mobile"):
+        out["contact_mobile"] = mask_mobile(str(out["contact_mobile"]))
+    if isinstance(out.get(officers.KEY), list):  # operations (proposed) or the list before (before)
+        out[officers.KEY] = [_masked_item(item) for item in out[officers.KEY]]
+    return out
+
+
+def _masked_item(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return item
+    if "op" not in item:
+        return officers.masked([item])[0]
+    return {k: officers.masked([v])[0] if isinstance(v, dict) else v for k, v in item.items()}
+
+
+class ChambersOfficerChangeSerializer(serializers.Serializer[Any]):
+    op = serializers.ChoiceField(choices=list(officers.OPS.items()), help_text="新增、更换或免去")
+    id = serializers.IntegerField(required=False, help_text="更换、免去：现任负责人的 id")
+    position = serializers.CharField(required=False, allow_blank=True, help_text="新增、更换：职务")
+    name = serializers.CharField(required=False, allow_blank=True)
+    mobile = serializers.CharField(required=False, allow_blank=True)
+    term_start = serializers.DateField(required=False, allow_null=True)
+    term_end = serializers.DateField(required=False, allow_null=True)
+
+
 class ChambersApplicationCreateSerializer(serializers.Serializer[Any]):
     organisation = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=rules.AppKind.choices)
     proposed = serializers.DictField(required=False, help_text="变更事项：字段 → 新值")
+    officers = ChambersOfficerChangeSerializer(
+        many=True, required=False, help_text="变更申请的负责人变更（新增、更换、免去）"
+    )
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -280,6 +328,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
         return (
             Organisation.objects.visible_to(self.request.user)
             .select_related("area")
+            .prefetch_related(Prefetch("officers", queryset=Officer.objects.order_by("pk")))
             .order_by("kind", "name", "pk")
         )
 
@@ -329,7 +378,12 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet[Application]):
         data = _data(ChambersApplicationCreateSerializer, request)
         org = get_object_or_404(Organisation.objects.visible_to(request.user), pk=data["organisation"])
         app = services.start_application(
-            request.user, org, data["kind"], proposed=data.get("proposed"), reason=data.get("reason", "")
+            request.user,
+            org,
+            data["kind"],
+            proposed=data.get("proposed"),
+            reason=data.get("reason", ""),
+            officers=[dict(op) for op in data.get("officers", [])] or None,
         )
         return self._out(app, 201)
 

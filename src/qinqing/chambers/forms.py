@@ -186,3 +186,30 @@ class SettingsForm(Styled, forms.ModelForm[ReviewSettings]):
 
 class VerifyForm(Styled, forms.Form):
     serial = forms.CharField(label="证书编号", max_length=20)
+
+
+NEW_OFFICER_ROWS = 3
+
+
+def officer_changes(post: Any, current: list[Any]) -> list[dict[str, Any]]:
+    """The officer operations of the change application form: per current officer ``officer_<id>_op``
+    (replace or remove; a replacement's blank inputs keep the current values) and up to
+    NEW_OFFICER_ROWS rows ``new_<n>_…`` to add. The service checks everything."""
+    from qinqing.chambers.officers import FIELDS, as_dict
+
+    ops: list[dict[str, Any]] = []
+    for officer in current:
+        op = post.get(f"officer_{officer.pk}_op", "")
+        if op == "remove":
+            ops.append({"op": "remove", "id": officer.pk})
+        elif op == "replace":
+            was = as_dict(officer)
+            data = {f: (post.get(f"officer_{officer.pk}_{f}", "").strip() or was[f]) for f in FIELDS}
+            ops.append({"op": "replace", "id": officer.pk, "officer": data})
+        elif op:
+            ops.append({"op": op, "id": officer.pk})  # refused by the service with its message
+    for n in range(1, NEW_OFFICER_ROWS + 1):
+        data = {f: post.get(f"new_{n}_{f}", "").strip() for f in FIELDS}
+        if any(data.values()):
+            ops.append({"op": "add", "officer": data})
+    return ops

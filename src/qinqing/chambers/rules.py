@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "upload": "上传材料",
     "revoke": "撤销登记",
     "error": "登记差错更正",
+    "officers": "负责人变更",
     "certificate": "颁发证书",
     "supersede": "证书换发",
     "void": "证书作废",

@@ -327,9 +327,16 @@ def missing_materials(app: Application) -> list[str]:
 # --- applications ---------------------------------------------------------------------------------------
 @transaction.atomic
 def start_application(
-    user: Any, org: Organisation, kind: str, *, proposed: Mapping[str, Any] | None = None, reason: str = ""
+    user: Any,
+    org: Organisation,
+    kind: str,
+    *,
+    proposed: Mapping[str, Any] | None = None,
+    reason: str = "",
+    officers: Sequence[Mapping[str, Any]] | None = None,
 ) -> Application:
-    """The organisation opens a registration, change or deregistration application (a draft)."""
+    """The organisation opens a registration, change or deregistration application (a draft). A change
+    proposes new values of fields and/or OFFICERS operations (officers.py: add, replace, remove)."""
     require_own(user, org)
     org = Organisation.objects.select_for_update().get(pk=org.pk)
     if kind not in AppKind.values:
@@ -343,7 +350,7 @@ def start_application(
         raise ValidationError("已有办理中的申请，请先完成或撤回")
     changes: dict[str, Any] = {}
     if kind == AppKind.CHANGE:
-        changes = _clean_proposed(org, proposed or {})
+        changes = _clean_proposed(org, proposed or {}, officers)
     elif kind == AppKind.DEREGISTRATION and not reason.strip():
         raise ValidationError({"reason": "请填写注销原因"})
     app = Application.objects.create(
@@ -354,7 +361,14 @@ def start_application(
     return app
 
 
-def _clean_proposed(org: Organisation, proposed: Mapping[str, Any]) -> dict[str, Any]:
+def _clean_proposed(
+    org: Organisation, proposed: Mapping[str, Any], officer_ops: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    from qinqing.chambers import officers
+
+    proposed = dict(proposed)
+    officer_ops = officer_ops if officer_ops is not None else proposed.pop(officers.KEY, None)
+    proposed.pop(officers.KEY, None)
     changes: dict[str, Any] = {}
     for field, raw in proposed.items():
         if field not in rules.CHANGEABLE_FIELDS:
@@ -362,11 +376,15 @@ def _clean_proposed(org: Organisation, proposed: Mapping[str, Any]) -> dict[str,
         value = _coerce(field, raw)
         if value != getattr(org, field):
             changes[field] = str(value) if isinstance(value, Decimal) else value
-    if not changes:
+    ops = officers.clean_changes(org, officer_ops) if officer_ops else []
+    if not changes and not ops:
         raise ValidationError("请填写至少一项与现登记内容不同的变更事项")
+    if ops:
+        changes[officers.KEY] = ops
     trial = Organisation.objects.get(pk=org.pk)
     for field, value in changes.items():
-        setattr(trial, field, _coerce(field, value))
+        if field != officers.KEY:
+            setattr(trial, field, _coerce(field, value))
     _full_clean(trial)
     _check_unique_origin(trial)
     if org.kind == OrgKind.CHAMBER and "capital_wan" in changes and trial.capital_wan < rules.MIN_CAPITAL_WAN:
@@ -375,10 +393,14 @@ def _clean_proposed(org: Organisation, proposed: Mapping[str, Any]) -> dict[str,
 
 
 def change_rows(app: Application) -> list[tuple[str, Any, Any]]:
-    """(label, before, after) of a change application, for the reviewer."""
+    """(label, before, after) of a change application, for the reviewer (officers last)."""
+    from qinqing.chambers import officers
+
     org = app.organisation
     rows = []
     for field, after in app.proposed.items():
+        if field == officers.KEY:
+            continue
         label = getattr(Organisation._meta.get_field(field), "verbose_name", field)
         before = app.before.get(field) if app.status == AppStatus.APPROVED else getattr(org, field)
         if field == "contact_mobile":
@@ -386,7 +408,7 @@ def change_rows(app: Application) -> list[tuple[str, Any, Any]]:
 
             before, after = mask_mobile(str(before or "")), mask_mobile(str(after or ""))
         rows.append((str(label), before, after))
-    return rows
+    return rows + officers.rows(app.proposed.get(officers.KEY, []))
 
 
 @transaction.atomic
@@ -538,13 +560,14 @@ def approve_application(
     """Approve: registration activates the organisation and issues its certificate; a change applies the
     proposed values (and re-issues the certificate when a printed field changed); deregistration ends the
     organisation and voids its certificate."""
-    from qinqing.chambers import certificates
+    from qinqing.chambers import certificates, officers
 
     current, target = _transition(user, app, "approve", expected_version)
     org = Organisation.objects.select_for_update().select_related("area").get(pk=current.organisation_id)
     day = today()
     values: dict[str, Any] = {}
     before_values: dict[str, Any] = {}
+    reissue = False
     if current.kind == AppKind.REGISTRATION:
         problems = registration_problems(org, current)
         if problems:
@@ -554,15 +577,22 @@ def approve_application(
             org_values["registration_number"] = registration_number.strip()[:40]
         _bump(Organisation, org.pk, org.version, **org_values)
     elif current.kind == AppKind.CHANGE:
-        before = snapshot(org, current.proposed.keys())
-        before_values = {k: v for k, v in before.items()}
-        for field, value in current.proposed.items():
-            setattr(org, field, _coerce(field, value))
+        fields = [f for f in current.proposed if f != officers.KEY]
+        head_before = certificates.head_of(org)
+        before = snapshot(org, fields) if fields else {}
+        before_values = dict(before)
+        for field in fields:
+            setattr(org, field, _coerce(field, current.proposed[field]))
         _full_clean(org)
         _check_unique_origin(org)
-        _bump(Organisation, org.pk, org.version, **{f: getattr(org, f) for f in current.proposed})
+        # the version check covers the officers too: the organisation's row is bumped either way
+        _bump(Organisation, org.pk, org.version, **{f: getattr(org, f) for f in fields})
         org.refresh_from_db()
-        record_update(user, org, before, detail="变更核准")
+        if fields:
+            record_update(user, org, before, detail="变更核准")
+        if current.proposed.get(officers.KEY):
+            before_values[officers.KEY] = officers.approve(user, org, current)
+        reissue = bool(set(fields) & rules.CERTIFICATE_FIELDS) or certificates.head_of(org) != head_before
     else:
         _bump(
             Organisation,
@@ -581,7 +611,7 @@ def approve_application(
     org.refresh_from_db()
     if current.kind == AppKind.REGISTRATION:
         certificates.issue(user, org)
-    elif current.kind == AppKind.CHANGE and set(current.proposed) & rules.CERTIFICATE_FIELDS:
+    elif current.kind == AppKind.CHANGE and reissue:
         certificates.reissue(user, org)
     elif current.kind == AppKind.DEREGISTRATION:
         certificates.void_all(user, org, "注销登记")
