@@ -10,7 +10,10 @@ reports; the 2025 one in every state) and 1,000 certificates of 2025. Then measu
   addresses behind one trusted proxy (TRUSTED_PROXY_COUNT=1), so the rate limit (60 a minute per
   address, counted in Redis) is exercised without refusing the load.
 
-Reproduce: .venv/bin/python -m bench.chambers_bench
+Worker CPU per verification request (user + system time of the gunicorn processes over the run, from
+/proc, divided by the requests) is printed too: it depends less on the machine's load than req/s.
+
+Reproduce: .venv/bin/python -m bench.chambers_bench   (``--verify-only``: only the verification page)
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ USER = "bench_ch_urumqi"
 ORGS = 5000
 YEARS = list(range(2016, 2026))
 CERTS = 1000
-REDIS = "redis://127.0.0.1:6379/13"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 TARGETS = {"campaign_p95_ms": 200.0, "pdf_s": 60.0, "verify_rps": 300.0}
 
 
@@ -202,7 +205,8 @@ def main() -> int:
             if status != 200:
                 print(body[:1500].decode(errors="replace"))
                 return 1
-        for concurrency, count in ((1, 120), (2, 240)):
+        only_verify = "--verify-only" in sys.argv
+        for concurrency, count in () if only_verify else ((1, 120), (2, 240)):
             figures.append(
                 harness.load(
                     base,
@@ -213,15 +217,24 @@ def main() -> int:
                 )
             )
         for concurrency in (4, 8):
-            figures.append(
-                harness.load(
-                    base,
-                    f"public verification page (no login, rate-limited), {concurrency} at a time",
-                    verify[:3000],
-                    concurrency=concurrency,
-                    max_seconds=60,
-                )
+            cpu0 = _server_cpu_seconds(base)
+            f = harness.load(
+                base,
+                f"public verification page (no login, rate-limited), {concurrency} at a time",
+                verify[:3000],
+                concurrency=concurrency,
+                max_seconds=60,
             )
+            cpu_ms = (_server_cpu_seconds(base) - cpu0) * 1000 / max(1, f.count)
+            print(
+                f"verification, {concurrency} at a time: worker CPU {cpu_ms:.2f} ms per request", flush=True
+            )
+            figures.append(f)
+    if only_verify:
+        print("load after:", _loadavg(), flush=True)
+        for f in figures:
+            print(f.row(), flush=True)
+        return 0
     certs = list(Certificate.objects.filter(year=2025).select_related("organisation").order_by("seq"))
     t0 = time.perf_counter()
     pdf = certificates.render(certs, base_url="https://qinqing.example.gov.cn/", count=False)
@@ -241,6 +254,27 @@ def main() -> int:
         f"verification {best_rps:.0f} req/s vs ≥ {TARGETS['verify_rps']:.0f}",
     )
     return 0
+
+
+def _server_cpu_seconds(base: str) -> float:
+    """User + system CPU seconds of the gunicorn processes listening on BASE's port (master and workers)."""
+    port = base.split(":")[1]
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")
+            if not any(b"gunicorn" in part for part in cmd) or f"127.0.0.1:{port}".encode() not in cmd:
+                continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return total
 
 
 def _loadavg() -> str:

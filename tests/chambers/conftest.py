@@ -29,3 +29,11 @@ def staff(tree: None) -> User:
 @pytest.fixture
 def chamber(staff: User) -> tuple[Organisation, User]:
     return builders.org_account(staff)
+
+
+@pytest.fixture(autouse=True)
+def _verification_pages() -> None:
+    """Each worker keeps rendered verification pages; the database is rolled back under them."""
+    from qinqing.chambers import verification
+
+    verification.forget()

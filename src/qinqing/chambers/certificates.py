@@ -25,7 +25,7 @@ from reportlab.platypus import Flowable, PageBreak, Spacer, Table, TableStyle
 
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
-from qinqing.chambers import rules
+from qinqing.chambers import rules, verification
 from qinqing.chambers.models import Certificate, CertificateCounter, Organisation
 from qinqing.chambers.rules import CertStatus
 from qinqing.core.pdf import PrintDocument
@@ -66,18 +66,20 @@ def issue(actor: Any, org: Organisation, *, on: dt.date | None = None) -> Certif
         kind=org.kind,
         org_name=org.name,
         address=org.address,
-        head_name=_head(org),
+        head_name=head_of(org),
         issued_on=day,
         issuer_name=issuer_for(org),
     )
     from qinqing.chambers.services import event
 
     event(actor, org, "certificate", f"证书编号 {serial}")
+    verification.changed()
     record(AuditAction.CREATE, actor=actor, obj=cert, changes={"serial": [None, serial]})
     return cert
 
 
-def _head(org: Organisation) -> str:
+def head_of(org: Organisation) -> str:
+    """The head printed on the certificate: the office's head, or the chamber's 会长."""
     if org.head_name:
         return org.head_name
     officer = org.officers.filter(position__contains="会长").exclude(position__contains="副").first()
@@ -96,6 +98,7 @@ def reissue(actor: Any, org: Organisation) -> Certificate:
             status=CertStatus.SUPERSEDED, ended_on=new.issued_on, superseded_by=new
         )
         event(actor, org, "supersede", f"{cert.serial} 由 {new.serial} 换发")
+    verification.changed()
     return new
 
 
@@ -111,6 +114,8 @@ def void_all(actor: Any, org: Organisation, reason: str) -> int:
     )
     for serial in serials:
         event(actor, org, "void", f"{serial}（{reason}）")
+    if serials:
+        verification.changed()
     return len(serials)
 
 

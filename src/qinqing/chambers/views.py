@@ -11,20 +11,31 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qinqing.accounts.reauth import reauth_required
-from qinqing.chambers import certificates, importing, queries, rules, services, spreadsheets
+from qinqing.chambers import (
+    certificates,
+    importing,
+    officers,
+    queries,
+    rules,
+    services,
+    spreadsheets,
+    verification,
+)
 from qinqing.chambers.filters import OrganisationFilter
 from qinqing.chambers.forms import (
+    NEW_OFFICER_ROWS,
     ImportForm,
     OfficersForm,
     OpenAccountForm,
     ProfileForm,
     UploadForm,
-    VerifyForm,
+    officer_changes,
 )
 from qinqing.chambers.models import (
     Application,
@@ -254,13 +265,20 @@ def application_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     org = _org(request, pk)
     if kind not in AppKind.values:
         raise Http404
+    current = list(org.officers.order_by("pk"))
     if request.method == "POST":
         proposed = {f: request.POST[f] for f in rules.CHANGEABLE_FIELDS if request.POST.get(f, "") != ""}
         if kind == AppKind.CHANGE and "premises_owned" in request.POST:
             proposed["premises_owned"] = request.POST["premises_owned"]
+        ops = officer_changes(request.POST, current) if kind == AppKind.CHANGE else []
         try:
             app = services.start_application(
-                request.user, org, kind, proposed=proposed, reason=request.POST.get("reason", "")
+                request.user,
+                org,
+                kind,
+                proposed=proposed,
+                reason=request.POST.get("reason", ""),
+                officers=ops,
             )
         except (ValidationError, PermissionDenied) as exc:
             fail(request, exc)
@@ -270,9 +288,9 @@ def application_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         (f, getattr(Organisation._meta.get_field(f), "verbose_name", f), getattr(org, f))
         for f in rules.CHANGEABLE_FIELDS
     ]
-    return render(
-        request, "chambers/application_new.html", {"org": org, "kind": AppKind(kind), "fields": fields}
-    )
+    context = {"org": org, "kind": AppKind(kind), "fields": fields, "officers": current}
+    context["new_rows"] = range(1, NEW_OFFICER_ROWS + 1)
+    return render(request, "chambers/application_new.html", context)
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
@@ -304,6 +322,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": list(app.errors.all()),
         "problems": services.registration_problems(app.organisation)
         if app.kind == AppKind.REGISTRATION and app.is_open
+        else officers.conflicts(app.organisation, app.proposed.get(officers.KEY, []))
+        if app.kind == AppKind.CHANGE and app.is_open
         else [],
     }
     return render(request, "chambers/application_detail.html", context)
@@ -456,34 +476,32 @@ def _year(request: HttpRequest, data: Any = None) -> int:
 
 
 # --- the public verification page --------------------------------------------------------------------------
-VERIFY_LIMIT = 60  # requests per client address per window
-VERIFY_WINDOW = 60
+def _client_ip(request: HttpRequest) -> str:
+    return request_context().ip or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _throttled(request: HttpRequest) -> HttpResponse | None:
-    from django.conf import settings
-
-    limit = getattr(settings, "CHAMBERS_VERIFY_LIMIT", VERIFY_LIMIT)
-    ip = request_context().ip or request.META.get("REMOTE_ADDR", "") or "unknown"
-    decision = ratelimit.hit("chambers:verify", ip, limit=limit, window=VERIFY_WINDOW)
+    decision, _generation = verification.check(_client_ip(request))
     return None if decision.allowed else ratelimit.too_many(decision, request)
 
 
+def _verify_page(request: HttpRequest, serial: str, looked_up: bool) -> bytes:
+    result = certificates.public_status(serial) if looked_up else None
+    context = {"serial": serial, "result": result, "looked_up": looked_up}
+    return render_to_string("chambers/verify.html", context).encode()
+
+
 def verify(request: HttpRequest, serial: str = "") -> HttpResponse:
-    """No login. Shows only the certificate number, the organisation's name, kind, status and dates."""
-    serial = serial or request.GET.get("serial", "").strip()
-    form = VerifyForm(initial={"serial": serial})
-    result, looked_up = None, False
+    """No login. Shows only the certificate number, the organisation's name, kind, status and dates.
+    One cache round trip (rate limit + generation) and, most of the time, this worker's rendered page."""
+    serial = (serial or request.GET.get("serial", "")).strip()[:20]
     if serial:
-        blocked = _throttled(request)
-        if blocked is not None:
-            return blocked
-        looked_up = True
-        result = certificates.public_status(serial[:20])
-    response = render(
-        request,
-        "chambers/verify.html",
-        {"form": form, "serial": serial, "result": result, "looked_up": looked_up},
-    )
+        decision, generation = verification.check(_client_ip(request))
+        if not decision.allowed:
+            return ratelimit.too_many(decision, request)
+        body = verification.page(serial, generation, lambda: _verify_page(request, serial, True))
+    else:
+        body = _verify_page(request, "", False)
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["X-Robots-Tag"] = "noindex"
     return response
