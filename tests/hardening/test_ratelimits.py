@@ -97,7 +97,7 @@ def test_token_creation_is_limited_in_pages_and_api(make_user: Callable[..., Use
     client.force_login(user)
     assert client.post("/accounts/tokens/", {"name": "a", "valid_days": ""}).status_code == 200
     api = APIClient()
-    api.force_authenticate(user)  # a session user (tokens cannot create tokens)
+    api.force_login(user)  # a session user (tokens cannot create tokens), just signed in (accounts.reauth)
     first = api.post("/api/v1/tokens/", {"name": "b"}, format="json")
     assert first.status_code == 201
     refused = api.post("/api/v1/tokens/", {"name": "c"}, format="json")
