@@ -60,7 +60,7 @@ def _run(database_url: str, name: str, args: list[str], tmp: Path) -> subprocess
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=600,
     )
 
 

@@ -153,5 +153,6 @@ def test_import_rejects_a_bad_indicator_whole(tree: None, dispatcher: User) -> N
 
 def test_formula_cells_are_neutralised() -> None:
     assert documents.safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert documents.safe("-1") == "'-1"
+    assert documents.safe("-1") == "-1"  # a plain number is no formula (core.spreadsheets.HARMLESS)
+    assert documents.safe("-1+cmd|' /C calc'!A0") == "'-1+cmd|' /C calc'!A0"
     assert documents.safe("正常") == "正常"
