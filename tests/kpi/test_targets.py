@@ -156,3 +156,10 @@ def test_formula_cells_are_neutralised() -> None:
     assert documents.safe("-1") == "-1"  # a plain number is no formula (core.spreadsheets.HARMLESS)
     assert documents.safe("-1+cmd|' /C calc'!A0") == "'-1+cmd|' /C calc'!A0"
     assert documents.safe("正常") == "正常"
+
+
+def test_targets_workbook_without_projects_has_one_sheet_saying_so() -> None:
+
+    wb = load_workbook(io.BytesIO(documents.targets_workbook([])))
+    assert wb.sheetnames == ["绩效目标"]
+    assert [c.value for c in wb["绩效目标"]["A"]] == ["项目支出绩效目标表", "本年度没有可导出的项目"]

@@ -53,6 +53,10 @@ def targets_workbook(projects: list[BudgetProject]) -> bytes:
     for i, p in enumerate(projects, start=1):
         ws = wb.create_sheet(f"{i:02d}{p.name}"[:31])
         _write_targets(ws, p)
+    if not projects:  # a workbook needs one visible sheet: say that there is nothing, rather than fail
+        ws = wb.create_sheet("绩效目标")
+        ws.append(["项目支出绩效目标表"])
+        ws.append(["本年度没有可导出的项目"])
     return workbook_bytes(wb)
 
 
