@@ -90,7 +90,7 @@ def test_enterprise_submits_with_attachment_and_bad_file_is_refused(people: Peop
     }
     bad = SimpleUploadedFile("virus.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
     r = c.post(reverse("demands:submit"), {**data, "files": [bad]})
-    assert "文件类型不允许" in r.content.decode()
+    assert "文件内容与扩展名不符：virus.pdf 实为 可执行程序 文件" in r.content.decode()
     assert Demand.objects.count() == 0
     good = SimpleUploadedFile("红线图.png", PNG, content_type="image/png")
     r = c.post(reverse("demands:submit"), {**data, "files": [good]})

@@ -92,10 +92,10 @@ def test_attachments_checked_by_content_and_served_in_scope_only(
     resp = c.post(url, {"title": "可研报告", "file": SimpleUploadedFile("a.docx", _docx())}, follow=True)
     assert messages_of(resp) == ["附件已上传"]
     cases = [
-        ("伪装的PDF", SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf"), "文件内容与扩展名 .pdf 不符，请上传真实的 DOCX、JPG、PDF、PNG、XLSX 文件"),
-        ("伪装的文档", SimpleUploadedFile("x.docx", b"PK\x03\x04garbage"), "文件内容与扩展名 .docx 不符，请上传真实的 DOCX、JPG、PDF、PNG、XLSX 文件"),
-        ("程序", SimpleUploadedFile("x.exe", b"MZ\x90\x00"), "仅支持 DOCX、JPG、PDF、PNG、XLSX 文件"),
-        ("太大", SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024)), "附件不能超过 20 MB"),
+        ("伪装的PDF", SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf"), "文件内容与扩展名不符：x.pdf 实为 可执行程序 文件"),
+        ("伪装的文档", SimpleUploadedFile("x.docx", b"PK\x03\x04garbage"), "文件内容与扩展名不符：x.docx 实为 ZIP 压缩包 文件"),
+        ("程序", SimpleUploadedFile("x.exe", b"MZ\x90\x00"), "不支持的文件类型：x.exe（仅支持 PDF、JPG、PNG、DOCX、XLSX）"),
+        ("太大", SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024)), "文件过大：big.pdf（不超过 20 MB）"),
     ]  # fmt: skip
     for title, upload, message in cases:
         resp = c.post(url, {"title": title, "file": upload}, follow=True)

@@ -328,7 +328,7 @@ def test_image_upload_is_resized_and_served_long_cached(editor: Any, settings: A
         assert small.size == (640, 320)
     response = Client().get(f"/portal/images/{row.sizes['320']}")
     assert response.status_code == 200 and response["Cache-Control"] == "public, max-age=31536000, immutable"
-    with pytest.raises(ValidationError, match="无法识别"):
+    with pytest.raises(ValidationError, match=r"文件内容与扩展名不符：x\.png 实为 纯文本 文件"):
         images.add_image(editor, SimpleUploadedFile("x.png", b"not an image", "image/png"))
     assert Client().get("/portal/images/..%2Fsecret.jpg").status_code == 404
 

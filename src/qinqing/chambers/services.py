@@ -10,7 +10,6 @@ organisation's history) and an audit row in the same transaction. Applications m
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -42,6 +41,7 @@ from qinqing.chambers.models import (
     account_org_id,
 )
 from qinqing.chambers.rules import AppKind, AppStatus, OrgKind, OrgStatus
+from qinqing.core import uploads
 from qinqing.core.permissions import require
 from qinqing.orgs.models import Unit
 
@@ -411,6 +411,9 @@ def change_rows(app: Application) -> list[tuple[str, Any, Any]]:
     return rows + officers.rows(app.proposed.get(officers.KEY, []))
 
 
+MATERIAL_MAX_BYTES = 20 * uploads.MB
+
+
 @transaction.atomic
 def upload_material(user: Any, app: Application, *, item: str, file: UploadedFile) -> Material:
     require_own(user, app.organisation)
@@ -419,11 +422,9 @@ def upload_material(user: Any, app: Application, *, item: str, file: UploadedFil
     items = dict(rules.required_materials(app.organisation.kind, app.kind))
     if item not in items:
         raise ValidationError({"item": "请选择材料项目"})
-    from qinqing.investment.services import check_attachment
-
-    ext = check_attachment(file)
-    original = (file.name or "")[:200]
-    file.name = f"{uuid.uuid4().hex}{ext}"
+    checked = uploads.check_upload(file, allowed=uploads.ATTACHMENTS, max_bytes=MATERIAL_MAX_BYTES)
+    original = checked.name
+    file.name = uploads.stored_name(checked)
     Material.objects.filter(application=app, item=item).delete()  # the newest file replaces the old one
     row = Material.objects.create(
         application=app, item=item, file=file, original_name=original, uploaded_by=user

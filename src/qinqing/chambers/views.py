@@ -45,7 +45,7 @@ from qinqing.chambers.models import (
     account_org_id,
 )
 from qinqing.chambers.rules import AppKind, AppStatus, CertStatus
-from qinqing.core import ratelimit
+from qinqing.core import ratelimit, uploads
 from qinqing.core.context import current as request_context
 from qinqing.core.permissions import require
 
@@ -403,7 +403,9 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 def material_file(request: HttpRequest, pk: int) -> FileResponse:
     _require_any(request)
     row = get_object_or_404(Material.objects.visible_to(request.user), pk=pk)
-    return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.original_name)
+    return FileResponse(
+        row.file.open("rb"), as_attachment=True, filename=uploads.safe_name(row.original_name)
+    )
 
 
 # --- certificates ------------------------------------------------------------------------------------------

@@ -29,11 +29,10 @@ from qinqing.accounts.roles import Role
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction, AuditEvent
 from qinqing.calendar.services import deadline_end
-from qinqing.core import context
+from qinqing.core import context, uploads
 from qinqing.core.permissions import require
 from qinqing.core.rows import JsonInsert
 from qinqing.demands import cache, clocks, notifications
-from qinqing.demands.attachments import check_upload
 from qinqing.demands.models import (
     DESCRIPTION_MAX,
     SATISFIED_MIN,
@@ -924,13 +923,24 @@ def _existing_by_refs(user: Any, refs: list[str]) -> dict[str, Demand | None]:
     return {ref: visible.get(pk) for ref, pk in found.items()}
 
 
+MAX_ATTACHMENT_BYTES = 10 * uploads.MB
+
+
+def check_upload(upload: UploadedFile) -> tuple[str, str]:
+    """(extension, content type) of an allowed attachment (qinqing.core.uploads: checked by content)."""
+    checked = uploads.check_upload(
+        upload, allowed=uploads.DOCUMENTS, max_bytes=MAX_ATTACHMENT_BYTES, field="files"
+    )
+    return checked.extension, checked.content_type
+
+
 def _store_attachment(
     user: Any, demand: Demand, upload: UploadedFile, ext: str, ctype: str, public: bool
 ) -> None:
     att = Attachment(
         demand=demand,
         token=secrets.token_hex(16),
-        name=(upload.name or "附件")[:200],
+        name=uploads.safe_name(upload.name),
         extension=ext,
         content_type=ctype,
         size=upload.size or 0,
@@ -1247,7 +1257,12 @@ def supplement(
     for upload, (ext, ctype) in zip(files, checked, strict=True):
         _store_attachment(user, d, upload, ext, ctype, public=True)
     recipients = handler_users(d) if d.lead_unit_id else office_users(d)
-    _finish(s, note=note or "补充了材料", data={"files": [f.name for f in files]}, notify=recipients)
+    _finish(
+        s,
+        note=note or "补充了材料",
+        data={"files": [uploads.safe_name(f.name) for f in files]},
+        notify=recipients,
+    )
     return d
 
 

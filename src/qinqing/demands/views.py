@@ -22,6 +22,7 @@ from qinqing.accounts.models import User
 from qinqing.accounts.reauth import reauth_required
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction
+from qinqing.core import uploads
 from qinqing.core.permissions import require
 from qinqing.demands import cache, clocks, services
 from qinqing.demands.filters import DemandFilter, options_html, unit_choices
@@ -372,7 +373,10 @@ def attachment(request: HttpRequest, token: str) -> FileResponse:
     if getattr(request.user, "enterprise_id", None) and not att.public:
         raise Http404("未找到")
     return FileResponse(
-        att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type
+        att.file.open("rb"),
+        as_attachment=True,
+        filename=uploads.safe_name(att.name),
+        content_type=att.content_type,
     )
 
 

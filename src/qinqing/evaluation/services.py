@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record, record_create, record_update, snapshot
-from qinqing.core import metrics
+from qinqing.core import metrics, uploads
 from qinqing.core.permissions import require
 from qinqing.evaluation import scoring, trees
 from qinqing.evaluation.models import (
@@ -537,15 +537,17 @@ def fill_live(user: Any, rnd: Round) -> dict[str, int]:
     return counts
 
 
+EVIDENCE_MAX_BYTES = 20 * uploads.MB
+
+
 @transaction.atomic
 def add_evidence(user: Any, value: Value, file: UploadedFile, *, note: str = "") -> Evidence:
-    from qinqing.investment.services import check_attachment
-
     require(user, "evaluation.enter")
     _require_member_or_office(user, value.round)
-    check_attachment(file)
+    checked = uploads.check_upload(file, allowed=uploads.ATTACHMENTS, max_bytes=EVIDENCE_MAX_BYTES)
+    file.name = uploads.stored_name(checked)
     row = Evidence.objects.create(
-        value=value, file=file, name=(file.name or "附件")[:200], note=note[:200], uploaded_by=user
+        value=value, file=file, name=checked.name, note=note[:200], uploaded_by=user
     )
     ValueChange.objects.create(
         value=value,

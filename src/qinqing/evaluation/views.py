@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from qinqing.accounts.models import User
 from qinqing.accounts.reauth import reauth_required
+from qinqing.core import uploads
 from qinqing.core.permissions import require_capability
 from qinqing.evaluation import importing, queries, reports, scoring, services, trees
 from qinqing.evaluation.forms import (
@@ -443,7 +444,7 @@ def value_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     row = get_object_or_404(Evidence.objects.select_related("value"), pk=pk)
     get_object_or_404(Value.objects.visible_to(request.user), pk=row.value_id)
-    return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.name)
+    return FileResponse(row.file.open("rb"), as_attachment=True, filename=uploads.safe_name(row.name))
 
 
 @login_required

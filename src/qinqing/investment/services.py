@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from qinqing.audit.models import AuditAction, AuditResult
 from qinqing.audit.services import record, record_create, record_update, snapshot
+from qinqing.core import uploads
 from qinqing.core.permissions import require
 from qinqing.investment import aggregates, importing, rules
 from qinqing.investment.models import (
@@ -342,64 +343,26 @@ def add_negotiation(
     return row
 
 
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-# extension -> what the content must start with (OOXML files are zip archives checked further below)
-ATTACHMENT_TYPES: dict[str, tuple[bytes, str]] = {
-    ".pdf": (b"%PDF-", "application/pdf"),
-    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".docx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ".xlsx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-}
-OOXML_PART = {".docx": "word/", ".xlsx": "xl/"}
+MAX_ATTACHMENT_BYTES = 20 * uploads.MB
 
 
-def check_attachment(file: UploadedFile) -> str:
-    """The file's extension once its size and content (not its name or declared type) are acceptable."""
-    import os
-    import zipfile
-
-    name = file.name or ""
-    ext = os.path.splitext(name)[1].lower()
-    allowed = "、".join(sorted({e.lstrip(".").upper() for e in ATTACHMENT_TYPES if e != ".jpeg"}))
-    if ext not in ATTACHMENT_TYPES:
-        raise ValidationError({"file": f"仅支持 {allowed} 文件"})
-    if file.size is None or file.size == 0:
-        raise ValidationError({"file": "文件为空"})
-    if file.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"file": "附件不能超过 20 MB"})
-    file.seek(0)
-    head = file.read(8)
-    magic, _ = ATTACHMENT_TYPES[ext]
-    ok = head.startswith(magic)
-    if ok and ext in OOXML_PART:
-        file.seek(0)
-        try:
-            with zipfile.ZipFile(file) as archive:
-                names = archive.namelist()
-            ok = "[Content_Types].xml" in names and any(n.startswith(OOXML_PART[ext]) for n in names)
-        except zipfile.BadZipFile:
-            ok = False
-    file.seek(0)
-    if not ok:
-        raise ValidationError({"file": f"文件内容与扩展名 {ext} 不符，请上传真实的 {allowed} 文件"})
-    return ext
+def check_attachment(file: UploadedFile, field: str = "file") -> uploads.Checked:
+    """An attachment (项目附件, 到位凭证; also 佐证材料 and 申报材料) checked by content, size and name."""
+    return uploads.check_upload(
+        file, allowed=uploads.ATTACHMENTS, max_bytes=MAX_ATTACHMENT_BYTES, field=field
+    )
 
 
 @transaction.atomic
 def add_attachment(user: Any, project: Project, *, title: str, file: UploadedFile) -> Attachment:
     """Store an attachment under MEDIA_ROOT with a random name; it is served by a scoped view only."""
-    import uuid
-
     require(user, "investment.change")
     _in_scope(user, project.location_unit)
     if not title.strip():
         raise ValidationError({"title": "请填写附件名称"})
     if len(title.strip()) > 100:
         raise ValidationError({"title": "附件名称不能超过100个字"})
-    ext = check_attachment(file)
-    file.name = f"{uuid.uuid4().hex}{ext}"
+    file.name = uploads.stored_name(check_attachment(file))
     row = Attachment.objects.create(project=project, title=title.strip(), file=file, uploaded_by=user)
     record(
         AuditAction.CREATE,
@@ -536,6 +499,7 @@ def record_funds(
         created_by=user,
     )
     if evidence is not None:
+        evidence.name = uploads.stored_name(check_attachment(evidence, field="evidence"))
         entry.evidence = evidence
     _full_clean(entry, exclude=["project", "unit", "created_by", "evidence"])
     entry.warnings = funds_warnings(project, month, amount_wan)

@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from qinqing.accounts.reauth import reauth_required
+from qinqing.core import uploads
 from qinqing.core.permissions import require_capability
 from qinqing.investment import queries, rules, services
 from qinqing.investment.filters import ProjectFilter
@@ -705,12 +706,15 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         Attachment.objects.filter(project__in=Project.objects.visible_to(request.user).values("pk")), pk=pk
     )
     ext = os.path.splitext(row.file.name)[1].lower()
-    _, content_type = services.ATTACHMENT_TYPES.get(ext, (b"", "application/octet-stream"))
+    known = uploads.BY_EXTENSION.get(ext)
+    content_type = known.content_type if known else "application/octet-stream"
     try:
         handle = row.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("附件文件不存在") from exc
-    resp = FileResponse(handle, as_attachment=True, filename=f"{row.title}{ext}", content_type=content_type)
+    resp = FileResponse(
+        handle, as_attachment=True, filename=uploads.safe_name(f"{row.title}{ext}"), content_type=content_type
+    )
     resp["X-Content-Type-Options"] = "nosniff"
     return resp
 

@@ -24,6 +24,7 @@ from qinqing.accounts.models import User
 from qinqing.accounts.roles import Role
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction, AuditResult
+from qinqing.core import uploads
 from qinqing.core.permissions import require
 from qinqing.demands.models import Category, Demand, DemandType, Status
 from qinqing.enterprises.models import Enterprise
@@ -55,15 +56,7 @@ SIGNED_STAGES = (Stage.SIGNED, Stage.STARTED, Stage.PRODUCING)
 ESCALATABLE = (Status.ACCEPTED, Status.DISPATCHED, Status.HANDLING)
 MAX_PROBLEMS = 20
 MAX_FILES = 10
-MAX_FILE_SIZE = 10 * 1024 * 1024
-FILE_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+MAX_FILE_SIZE = 10 * uploads.MB
 
 
 def _get(qs: Any, pk: int) -> Any:
@@ -434,14 +427,8 @@ class VisitData:
     leader: User | None = None  # defaults to the acting user
 
 
-def _check_file(upload: UploadedFile) -> tuple[str, str]:
-    name = (upload.name or "").lower()
-    ext = name[name.rfind(".") :] if "." in name else ""
-    if ext not in FILE_TYPES:
-        raise ValidationError({"files": f"不支持的文件类型：{upload.name}（支持 jpg、png、pdf、docx、xlsx）"})
-    if (upload.size or 0) > MAX_FILE_SIZE:
-        raise ValidationError({"files": f"文件过大：{upload.name}（不超过10MB）"})
-    return ext, FILE_TYPES[ext]
+def _check_file(upload: UploadedFile) -> uploads.Checked:
+    return uploads.check_upload(upload, allowed=uploads.ATTACHMENTS, max_bytes=MAX_FILE_SIZE, field="files")
 
 
 def _visit_errors(user: Any, data: VisitData, leader: User) -> dict[str, str]:
@@ -535,17 +522,17 @@ def log_visit(user: Any, data: VisitData) -> Visit:
     )
     if data.companions:
         visit.companions.set(data.companions)
-    for upload, (ext, ctype) in zip(data.files, checked, strict=True):
+    for upload, c in zip(data.files, checked, strict=True):
         vf = VisitFile(
             visit=visit,
             token=secrets.token_hex(16),
-            name=(upload.name or "附件")[:200],
-            extension=ext,
-            content_type=ctype,
+            name=c.name,
+            extension=c.extension,
+            content_type=c.content_type,
             size=upload.size or 0,
         )
         upload.seek(0)
-        vf.file.save(f"{vf.token}{ext}", upload, save=False)
+        vf.file.save(f"{vf.token}{c.extension}", upload, save=False)
         vf.save()
     contact_name, contact_phone = _contact(data.enterprise, data)
     for position, problem in enumerate(data.problems, start=1):

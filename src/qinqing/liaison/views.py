@@ -19,6 +19,7 @@ from qinqing.accounts.models import User
 from qinqing.accounts.reauth import reauth_required
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction
+from qinqing.core import uploads
 from qinqing.core.permissions import require, require_capability
 from qinqing.demands.models import Category, Demand
 from qinqing.liaison import forms, queries, services
@@ -310,7 +311,7 @@ def visit_file(request: HttpRequest, token: str) -> FileResponse:
         VisitFile.objects.filter(visit__in=Visit.objects.visible_to(request.user)), token=token
     )
     response = FileResponse(f.file.open("rb"), content_type=f.content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(f.name)}"
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(uploads.safe_name(f.name))}"
     return response
 
 

@@ -14,6 +14,7 @@ from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
 from qinqing.audit.services import record_create
+from qinqing.core import uploads
 from qinqing.core.permissions import require
 from qinqing.portal.models import Image
 
@@ -31,8 +32,7 @@ def folder() -> Path:
 @transaction.atomic
 def add_image(user: Any, file: UploadedFile, *, alt: str = "") -> Image:
     require(user, "portal.edit")
-    if (file.size or 0) > MAX_UPLOAD:
-        raise ValidationError({"image": "图片不能超过 10 MB"})
+    uploads.check_upload(file, allowed=uploads.IMAGES, max_bytes=MAX_UPLOAD, field="image")
     try:
         with PILImage.open(file) as probe:
             probe.verify()

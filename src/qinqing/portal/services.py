@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record, record_create
+from qinqing.core import uploads
 from qinqing.core.permissions import require
 from qinqing.orgs.models import Unit
 from qinqing.portal import snapshot
@@ -319,7 +320,7 @@ def run_schedule(now: dt.datetime | None = None) -> tuple[int, int]:
     return published, withdrawn
 
 
-ALLOWED_FILE_MAGIC = {b"%PDF": "pdf", b"PK\x03\x04": "zip"}
+POLICY_FILE_MAX_BYTES = 20 * uploads.MB
 
 
 @transaction.atomic
@@ -328,13 +329,9 @@ def add_entry_file(user: Any, entry: Entry, *, title: str, file: UploadedFile) -
     _in_scope(user, entry.unit)
     if entry.kind != ContentKind.POLICY:
         raise ValidationError("只有政策可以上传附件")
-    if (file.size or 0) > 20 * 1024 * 1024:
-        raise ValidationError({"file": "附件不能超过 20 MB"})
-    head = file.read(4)
-    file.seek(0)
-    if head not in ALLOWED_FILE_MAGIC:
-        raise ValidationError({"file": "附件只能是 PDF、DOCX 或 XLSX"})
-    row = EntryFile.objects.create(entry=entry, title=(title or file.name or "附件")[:100], file=file)
+    checked = uploads.check_upload(file, allowed=uploads.POLICY_FILES, max_bytes=POLICY_FILE_MAX_BYTES)
+    file.name = uploads.stored_name(checked)
+    row = EntryFile.objects.create(entry=entry, title=(title.strip() or checked.name)[:100], file=file)
     record_create(user, row)
     if entry.online:
         snapshot.write_entry(entry)

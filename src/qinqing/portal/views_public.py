@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from qinqing.core import uploads
 from qinqing.portal import i18n, inquiries, matching, public, sms, snapshot
 from qinqing.portal.models import (
     ContentKind,
@@ -213,7 +214,9 @@ def policy_file(request: HttpRequest, pk: int, file_id: int, lang: str = "zh") -
     f = EntryFile.objects.filter(pk=file_id, entry_id=pk).first()
     if f is None:
         raise Http404
-    response = FileResponse(f.file.open("rb"), as_attachment=True, filename=f.file.name.rsplit("/", 1)[-1])
+    ext = "." + f.file.name.rsplit(".", 1)[-1].lower() if "." in f.file.name else ""
+    name = f.title if f.title.lower().endswith(ext) else f"{f.title}{ext}"
+    response = FileResponse(f.file.open("rb"), as_attachment=True, filename=uploads.safe_name(name))
     response["Cache-Control"] = "public, max-age=86400"
     return response
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from qinqing.core import uploads
 from qinqing.core.permissions import require_capability
 from qinqing.portal import images, inquiries, queries, services, snapshot
 from qinqing.portal.forms import (
@@ -392,7 +393,9 @@ def edition_file(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     if not field:
         raise Http404
     return FileResponse(
-        field.open("rb"), as_attachment=True, filename=f"{edition.title}-{edition.edition}.{fmt}"
+        field.open("rb"),
+        as_attachment=True,
+        filename=uploads.safe_name(f"{edition.title}-{edition.edition}.{fmt}"),
     )
 
 
