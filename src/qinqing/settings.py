@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "qinqing.core.middleware.SecurityHeadersMiddleware",  # CSP, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qinqing.core.middleware.RequestContextMiddleware",
+    "qinqing.core.nul.NulGuardMiddleware",  # 400 for NUL in query strings, form fields, JSON bodies
     "qinqing.kpi.prom.MetricsMiddleware",  # Prometheus request counts and latencies per view
     "qinqing.portal.hosts.PortalHostMiddleware",  # PORTAL_HOST: the portal's own host name and URLconf
     "django.contrib.sessions.middleware.SessionMiddleware",
