@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from qinqing.analysis.queries import Dashboard, Slice, dashboard, previous_period
+from qinqing.core.pdf import escape_markup
 from qinqing.demands.stats import METRIC_LABELS, compute
 from qinqing.orgs.models import Unit
 
@@ -192,7 +193,7 @@ def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
     body = ParagraphStyle("b", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK")
 
     def table(rows: list[list[str]], widths: list[float] | None = None) -> Table:
-        cells = [[Paragraph(c, body) for c in row] for row in rows]
+        cells = [[Paragraph(escape_markup(c), body) for c in row] for row in rows]
         t = Table(cells, colWidths=widths, repeatRows=1)
         t.setStyle(
             TableStyle(
@@ -226,9 +227,9 @@ def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
 
     b = data.board
     story: list[Any] = [
-        Paragraph(data.title, title),
+        Paragraph(escape_markup(data.title), title),
         Paragraph(
-            f"统计口径：{data.unit.name}（含下级）{data.month:%Y-%m} 提交的诉求；生成时间 {timezone.localtime():%Y-%m-%d %H:%M}",
+            f"统计口径：{escape_markup(data.unit.name)}（含下级）{data.month:%Y-%m} 提交的诉求；生成时间 {timezone.localtime():%Y-%m-%d %H:%M}",
             body,
         ),
         Paragraph(SECTIONS[0], h2),

@@ -151,17 +151,17 @@ class PrintDocument:
 
     # --- flowables --------------------------------------------------------------------------------
     def heading(self, text: str, level: int = 0) -> Paragraph:
-        return _Heading(_escape(text), self.s["h1" if level == 0 else "h2"], level)
+        return _Heading(escape_markup(text), self.s["h1" if level == 0 else "h2"], level)
 
     def para(self, text: str, style: str = "body") -> Paragraph:
         """A paragraph of plain text (escaped: user content never becomes markup)."""
-        return Paragraph(_escape(text).replace("\n", "<br/>"), self.s[style])
+        return Paragraph(escape_markup(text).replace("\n", "<br/>"), self.s[style])
 
     def table(
         self, rows: list[list[Any]], col_widths: list[float] | None = None, header: bool = True
     ) -> Table:
         cells = [
-            [c if isinstance(c, Flowable) else Paragraph(_escape(str(c)), self.s["cell"]) for c in row]
+            [c if isinstance(c, Flowable) else Paragraph(escape_markup(str(c)), self.s["cell"]) for c in row]
             for row in rows
         ]
         table = Table(cells, colWidths=col_widths, repeatRows=1 if header else 0)
@@ -183,10 +183,13 @@ class PrintDocument:
     def build(self, story: list[Flowable], *, cover: bool = True, toc: bool = False) -> bytes:
         front: list[Flowable] = []
         if cover:
-            front += [Spacer(1, self.pagesize[1] * 0.28), Paragraph(_escape(self.title), self.s["title"])]
+            front += [
+                Spacer(1, self.pagesize[1] * 0.28),
+                Paragraph(escape_markup(self.title), self.s["title"]),
+            ]
             for line in (self.edition, *self.cover_lines):
                 if line:
-                    front.append(Paragraph(_escape(line), self.s["subtitle"]))
+                    front.append(Paragraph(escape_markup(line), self.s["subtitle"]))
         front.append(NextPageTemplate("body"))
         if cover:
             front.append(PageBreak())
@@ -204,5 +207,7 @@ class PrintDocument:
         return buffer.getvalue()
 
 
-def _escape(text: str) -> str:
+def escape_markup(text: str) -> str:
+    """TEXT for a reportlab Paragraph, which reads a mini-HTML: user text must never become markup
+    (``<b>``, ``<font>`` would be interpreted; an unknown tag such as ``<script>`` fails the parser)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
+from qinqing.core.pdf import escape_markup
 from qinqing.core.spreadsheets import workbook_bytes
 from qinqing.investment import rules
 from qinqing.investment.models import (
@@ -266,7 +267,9 @@ def region_pdf(user: Any, prefecture: Unit, month: dt.date) -> bytes:
     )
     doc.build(
         [
-            Paragraph(f"{prefecture.name}招商引资月报摘要（{month.year}年1—{month.month}月）", title),
+            Paragraph(
+                f"{escape_markup(prefecture.name)}招商引资月报摘要（{month.year}年1—{month.month}月）", title
+            ),
             Spacer(1, 8),
             Paragraph("数据来源：已审核的县市、园区月报；金额单位如表头所示。", body),
             Spacer(1, 8),

@@ -1,0 +1,108 @@
+"""Hostile text in every PDF and Word file that prints user text: the shared ``core.pdf.PrintDocument``
+(publications, certificates, survey/evaluation/KPI reports), the analysis monthly report (its own
+reportlab story) and the Word files. The text must come out literally: reportlab's Paragraph reads a
+mini-HTML (``<b>``, ``<font>``, ``<br/>``), so unescaped user text is either interpreted or, for an unknown
+tag such as ``<script>``, a parser error (a 500 on the download)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from qinqing.analysis import services as analysis
+from qinqing.core.pdf import PrintDocument, escape_markup
+from qinqing.demands.models import Demand
+from qinqing.surveys import reports as survey_reports
+from tests.analysis.fixtures import data  # noqa: F401  (fixture)
+from tests.analysis.pdftext import pdf_text
+from tests.factories import unit
+from tests.hardening.hostile import EMOJI, MARKUP, tally
+from tests.liaison.conftest import Cast, cast, clock  # noqa: F401  (fixtures)
+
+SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+MINI_HTML = '<b>粗体</b><font color="red" size="30">红字</font><br/><para>段落</para>'
+UNCLOSED = "a < b && c > d <unclosed"
+PAYLOADS = [SCRIPT, MINI_HTML, UNCLOSED, MARKUP, EMOJI, "全角＜ｓｃｒｉｐｔ＞ＡＢＣ１２３"]
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def pypdf_text(content: bytes) -> str:
+    return _flat("".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+
+
+def docx_xml_text(content: bytes) -> str:
+    """The text of word/document.xml with its XML entities decoded (what Word shows)."""
+    doc = Document(io.BytesIO(content))
+    runs = [p.text for p in doc.paragraphs]
+    runs += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        xml = archive.read("word/document.xml").decode()
+    assert "<script" not in xml  # the markup is character data, never an element
+    return "\n".join(runs)
+
+
+def _shown(name: str, text: str, payloads: list[str]) -> None:
+    text = _flat(text)
+    shown = [p for p in payloads if _flat(p) in text]
+    tally("markup in PDF/Word", len(payloads), len(shown))
+    assert shown == payloads, (name, [p for p in payloads if p not in shown])
+
+
+def test_escape_markup_escapes_the_three_characters() -> None:
+    assert escape_markup('<b>&amp;"x"</b>') == '&lt;b&gt;&amp;amp;"x"&lt;/b&gt;'
+
+
+def test_print_document_prints_markup_literally_everywhere() -> None:
+    """Title, edition, header, cover lines, headings (also in the table of contents), paragraphs, cells."""
+    doc = PrintDocument(title=SCRIPT, edition=MINI_HTML, header=UNCLOSED, cover_lines=(MARKUP,))
+    story = [doc.heading(p) for p in PAYLOADS[:3]] + [doc.para(p) for p in PAYLOADS]
+    story.append(doc.table([["列", "值"], *[[p, p] for p in PAYLOADS]]))
+    text = pypdf_text(doc.build(story, cover=True, toc=True))
+    _shown("PrintDocument", text, PAYLOADS[:4])
+    assert text.count(_flat(SCRIPT)) >= 4  # cover title, heading, its table of contents entry, paragraph
+    assert "粗体" in text and _flat(MINI_HTML) in text  # the <b> and <font> stayed text
+
+
+def test_survey_report_pdf_and_word() -> None:
+    content = survey_reports.Content(
+        f"{SCRIPT}汇总报告",
+        MINI_HTML,
+        [("h", SCRIPT), ("p", UNCLOSED), ("p", EMOJI), ("table", [["题目", "得分"], [MARKUP, "4.5"]])],
+    )
+    survey = SimpleNamespace(title=SCRIPT, owner_unit=SimpleNamespace(name=MINI_HTML))
+    _shown(
+        "survey PDF",
+        pypdf_text(survey_reports.to_pdf(content, survey)),  # type: ignore[arg-type]
+        [SCRIPT, MINI_HTML, UNCLOSED, MARKUP],
+    )
+    words = docx_xml_text(survey_reports.to_docx(content))
+    _shown("survey Word", words, [SCRIPT, MINI_HTML, UNCLOSED, MARKUP, EMOJI])
+
+
+@pytest.fixture
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.mark.usefixtures("_media")
+def test_analysis_monthly_report_prints_hostile_demand_titles(cast: Cast, data: dict[str, Any]) -> None:  # noqa: F811
+    """The overdue table lists the demands' titles (enterprise-written text) in a reportlab Paragraph."""
+    overdue = Demand.objects.exclude(status__in=["closed"]).filter(lead_unit__isnull=False)
+    assert overdue.exists()
+    Demand.objects.all().update(title=SCRIPT + UNCLOSED)
+    report = analysis.generate_report(cast.office, unit("昌吉市"), dt.date(2026, 11, 1))
+    text = _flat(pdf_text(report.pdf.read()))
+    _shown("analysis PDF", text, [SCRIPT + UNCLOSED])
+    words = docx_xml_text(report.docx.read())
+    _shown("analysis Word", words, [SCRIPT + UNCLOSED])
