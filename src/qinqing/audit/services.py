@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from qinqing.audit.models import AuditAction, AuditEvent, AuditResult
@@ -21,6 +22,8 @@ Snapshot = dict[str, Any]
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value.pk)
+    if isinstance(value, FieldFile):  # a file field: its storage name (the file itself is no JSON)
+        return value.name or ""
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
