@@ -1,0 +1,363 @@
+"""Hostile text in every main create endpoint: each free-text field of each POST operation (enumerated from
+the OpenAPI schema: its string fields without enum or format) receives 10,000 characters, a NUL,
+emoji/4-byte and full-width text, and HTML with script.
+
+Expected, per field: never a 500; the long text is refused with an error naming the field or stored in
+full (never truncated); the NUL is refused by ``core.nul.NulGuardMiddleware``; emoji and full-width text
+are stored exactly (read back through the API); the script is stored as text and the object's detail and
+list pages show it escaped, never as markup. The battery prints its counts (tests/hardening/conftest.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, cast
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from qinqing.accounts.models import User
+from qinqing.accounts.roles import Role
+from qinqing.demands.models import Category
+from qinqing.enterprises.models import Enterprise
+from qinqing.orgs.models import Unit
+from qinqing.portal.models import Inquiry
+from tests.factories import EnterpriseFactory, credit_code, make_user, unit
+from tests.hardening.hostile import EMOJI, LONG, NUL, tally
+
+SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+FULLWIDTH = "全角ＡＢＣ１２３（测试）＜ｂ＞＆"
+# twice: a free-text field may want at least 10 characters (洽谈内容请至少写 10 个字)
+PAYLOADS = {"long": LONG, "nul": NUL, "emoji": EMOJI * 2, "fullwidth": FULLWIDTH, "script": SCRIPT}
+
+pytestmark = pytest.mark.django_db
+
+
+@cache
+def openapi() -> dict[str, Any]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    components = openapi()["components"]["schemas"]
+    if "$ref" in node:
+        return components[node["$ref"].rsplit("/", 1)[-1]]
+    if "allOf" in node:
+        return _resolve(node["allOf"][0])
+    return node
+
+
+def text_fields(path: str) -> dict[str, int | None]:
+    """The writable free-text fields of POST PATH's JSON body and their maxLength (None: unlimited)."""
+    body = openapi()["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    out: dict[str, int | None] = {}
+    for name, prop in _resolve(body)["properties"].items():
+        node = _resolve(prop)
+        if prop.get("readOnly") or node.get("type") != "string" or "enum" in node or "format" in node:
+            continue
+        out[name] = prop.get("maxLength", node.get("maxLength"))
+    return out
+
+
+@dataclass
+class World:
+    staff: User
+    ent_user: User
+    leader: User
+    sysadmin: User
+    enterprise: Enterprise
+    county: Unit
+    category: Category
+    serial: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str  # the POST operation (as in the schema)
+    who: str  # a World attribute, or "" for an anonymous caller
+    base: Callable[[World], dict[str, Any]]
+    pages: Callable[[dict[str, Any]], list[str]]  # pages showing the created object (from the 201 body)
+    shown: tuple[str, ...]  # fields the detail page displays (their script must appear escaped there)
+    formatted: dict[str, str] = field(default_factory=dict)  # field → why free text is refused there
+    detail: str = "{path}{id}/"  # where the API reads the object back
+    model: Callable[[dict[str, Any]], Any] | None = None  # else the stored object itself (no API to read)
+    page_user: Callable[[Any], User] | None = None  # who views the pages (default: the staff user)
+
+
+def _inquiry(created: dict[str, Any]) -> Inquiry:
+    return Inquiry.objects.select_related("unit").get(token=created["token"])
+
+
+def _day(days_ago: int = 3) -> str:
+    return (timezone.localdate() - dt.timedelta(days=days_ago)).isoformat()
+
+
+CASES = [
+    Case(
+        "demands (staff)",
+        "/api/v1/demands/",
+        "staff",
+        lambda w: {
+            "category": w.category.pk,
+            "demand_type": "help",
+            "title": "用地手续办理缓慢",
+            "description": "扩建项目用地手续已提交三个月。",
+            "enterprise": w.enterprise.pk,
+            "channel": "phone",
+            "contact_name": "李四",
+            "contact_phone": "13812341234",
+            "external_ref": f"EXT-{w.serial()}",
+        },
+        lambda r: [reverse("demands:detail", args=[r["id"]]), reverse("demands:list")],
+        ("title", "description"),
+        {"contact_phone": "手机号码格式", "external_ref": "外部编号只许字母数字"},
+    ),
+    Case(
+        "demands (enterprise)",
+        "/api/v1/demands/",
+        "ent_user",
+        lambda w: {
+            "category": w.category.pk,
+            "demand_type": "consult",
+            "title": "政策咨询",
+            "description": "想了解技改补贴政策。",
+            "contact_name": "王经理",
+            "contact_phone": "13900001111",
+        },
+        lambda r: [reverse("demands:detail", args=[r["id"]]), reverse("demands:list")],
+        ("title", "description"),
+        {"contact_phone": "手机号码格式", "external_ref": "外部编号只许字母数字"},
+    ),
+    Case(
+        "enterprises",
+        "/api/v1/enterprises/",
+        "staff",
+        lambda w: {
+            "name": f"昌吉测试企业{w.serial()}有限公司",
+            "credit_code": credit_code("652301"),
+            "industry_section": "C",
+            "scale": "small",
+            "ownership": "private",
+            "registered_unit": w.county.pk,
+            "legal_representative": "张三",
+            "address": "昌吉市北京南路1号",
+        },
+        lambda r: [reverse("enterprises:detail", args=[r["id"]]), reverse("enterprises:list")],
+        ("name", "legal_representative", "address"),
+        {"credit_code": "统一社会信用代码校验"},
+    ),
+    Case(
+        "investment projects",
+        "/api/v1/projects/",
+        "staff",
+        lambda w: {
+            "name": f"新材料产业园项目{w.serial()}",
+            "investor_name": "江苏某新材料有限公司",
+            "investor_origin": "江苏省",
+            "source": "province",
+            "investor_type": "private",
+            "sector": 2,
+            "industry_section": "C",
+            "location_unit": w.county.pk,
+            "planned_investment_wan": "50000",
+            "responsible_leader": "市领导",
+            "summary": "年产10万吨铝基新材料。",
+        },
+        lambda r: [reverse("investment:detail", args=[r["id"]]), reverse("investment:list")],
+        ("name", "investor_name"),  # the summary is not on the project page
+        {"investor_credit_code": "统一社会信用代码校验"},
+    ),
+    Case(
+        "liaison visits",
+        "/api/v1/liaison/visits/",
+        "leader",
+        lambda w: {
+            "enterprise": w.enterprise.pk,
+            "visited_on": _day(),
+            "form": "on_site",
+            "topics": "融资",
+            "situation": "企业生产正常。",
+            "companions_text": "办公室主任",
+            "contact_name": "王经理",
+            "contact_phone": "13900001111",
+        },
+        lambda r: [reverse("liaison:visit", args=[r["id"]]), reverse("liaison:visits")],
+        ("topics", "situation"),
+        {"contact_phone": "手机号码格式"},
+    ),
+    Case(
+        "surveys questionnaires",
+        "/api/v1/surveys/questionnaires/",
+        "staff",
+        lambda w: {"title": "政务服务满意度问卷"},
+        lambda r: [reverse("surveys:questionnaire", args=[r["id"]]), reverse("surveys:questionnaires")],
+        ("title",),
+    ),
+    Case(
+        "promotion trips",
+        "/api/v1/promotion/trips/",
+        "staff",
+        lambda w: {
+            "kind": "squad",
+            "organiser": "own",
+            "title": "赴江苏招商小分队",
+            "province": "江苏省",
+            "city": "南京市",
+            "start_date": _day(10),
+            "end_date": _day(8),
+            "participants": 3,
+            "participant_names": "张三、李四、王五",
+            "summary": "拜访企业三家。",
+        },
+        lambda r: [reverse("promotion:trip", args=[r["id"]]), reverse("promotion:trips")],
+        ("title", "summary"),
+        {"province": "省份须从列表中选择"},
+    ),
+    Case(
+        "kpi maintenance requests",
+        "/api/v1/kpi/requests/",
+        "sysadmin",
+        lambda w: {"system": "platform", "title": "无法登录", "description": "登录页报错。"},
+        lambda r: [reverse("kpi:request_edit", args=[r["id"]]), reverse("kpi:requests")],
+        ("title", "description"),
+    ),
+    Case(
+        "portal inquiries (public)",
+        "/api/public/v1/inquiries/",
+        "",
+        lambda w: {
+            "company": f"江苏某新材料有限公司{w.serial()}",
+            "contact": "王经理",
+            "phone": f"139{w.serial():08d}",
+            "message": "我公司拟投资铝基新材料项目，希望了解用地政策。",
+            "consent": True,
+        },
+        lambda r: [reverse("portal:inquiry", args=[_inquiry(r).pk]), reverse("portal:inquiries")],
+        ("company", "contact", "message"),
+        {"phone": "手机号码格式", "sms_code": "短信验证码为数字", "notice_version": "告知书版本号"},
+        model=lambda r: _inquiry(r),
+        page_user=lambda obj: make_user(
+            f"hostile_inq{obj.pk}", unit_name=obj.unit.name, roles=[Role.DISPATCHER]
+        ),
+    ),
+]
+
+
+@pytest.fixture
+def world(tree: None) -> World:
+    county = unit("昌吉市")
+    ent = cast(Enterprise, EnterpriseFactory(registered_unit=county, name="昌吉市示范制造有限公司"))
+    staff = make_user(
+        "hostile_staff",
+        unit_name="昌吉市营商环境服务中心",
+        roles=[Role.DISPATCHER, Role.UNIT_HEAD, Role.STATS_FILER],
+    )
+    leader = make_user("hostile_leader", unit_name="昌吉市", roles=[Role.LEADER], full_name="市领导")
+    api = APIClient()
+    api.force_authenticate(
+        make_user("hostile_pref", unit_name="昌吉州营商环境服务中心", roles=[Role.DISPATCHER])
+    )
+    assigned = api.post(
+        "/api/v1/liaison/assignments/",
+        {"leader": leader.pk, "enterprise": ent.pk, "start_date": _day(300)},
+        format="json",
+    )
+    assert assigned.status_code == 201, assigned.content[:300]
+    return World(
+        staff=staff,
+        ent_user=make_user("hostile_ent", enterprise=ent, roles=[Role.ENTERPRISE]),
+        leader=leader,
+        sysadmin=make_user("hostile_sysadmin", unit_name="昌吉州营商环境服务中心", roles=[Role.SYSADMIN]),
+        enterprise=ent,
+        county=county,
+        category=Category.objects.get(name="用地", parent__isnull=False),
+    )
+
+
+def _api(w: World, who: str) -> APIClient:
+    client = APIClient()
+    if who:
+        client.force_authenticate(getattr(w, who))
+    return client
+
+
+def _page_viewer(w: World, case: Case, created: dict[str, Any]) -> Client:
+    client = Client()
+    if case.page_user is not None and case.model is not None:
+        client.force_login(case.page_user(case.model(created)))
+    else:
+        client.force_login(w.sysadmin if case.who == "sysadmin" else w.staff)
+    return client
+
+
+def _stored(w: World, case: Case, created: dict[str, Any], name: str) -> Any:
+    if case.model is not None:
+        return getattr(case.model(created), name, _MISSING)
+    url = case.detail.format(path=case.path, id=created["id"])
+    response = _api(w, case.who or "staff").get(url)
+    assert response.status_code == 200, (case.name, url, response.content[:200])
+    return response.json().get(name, created.get(name, _MISSING))
+
+
+_MISSING = object()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_text_in_every_field(world: World, case: Case, settings: Any) -> None:
+    settings.PORTAL_SMS_CHECK = False
+    fields = text_fields(case.path)
+    assert fields, case.path
+    problems: list[str] = []
+    tried = safe = 0
+    api = _api(world, case.who)
+    for name, limit in fields.items():
+        for kind, payload in PAYLOADS.items():
+            tried += 1
+            address = f"10.9.{tried // 200}.{tried % 200 + 1}"  # the portal limits inquiries per address
+            response = api.post(
+                case.path, {**case.base(world), name: payload}, format="json", REMOTE_ADDR=address
+            )
+            status = response.status_code
+            body = response.json() if response["Content-Type"].startswith("application/json") else {}
+            where = f"{case.name}.{name} ← {kind}: {status}"
+            if kind == "nul":
+                ok = status == 400 and body.get("code") == "null_character" and name in body["fields"]
+            elif status == 400:
+                # a refusal must name the field; free text within the limit must not be refused (the long
+                # text may also meet a limit of the serializer's own, e.g. 诉求内容不能超过4000个字)
+                fits = limit is None or len(payload) <= limit
+                ok = name in body.get("fields", {}) and (kind == "long" or not fits or name in case.formatted)
+                if not ok:
+                    where += f" {body}"
+            elif status == 201:
+                stored = _stored(world, case, body, name)
+                ok = stored is _MISSING or stored == payload  # write-only fields cannot be read back
+                if not ok:
+                    where += f" stored {str(stored)[:40]!r}… ({len(str(stored))} chars)"
+                if kind == "script" and ok:
+                    viewer = _page_viewer(world, case, body)
+                    for url in case.pages(body):
+                        html = viewer.get(url).content.decode()
+                        if "<script>alert(1)" in html or "onerror=alert(1)>" in html:
+                            ok, where = False, f"{where} unescaped on {url}"
+                        if name in case.shown and url == case.pages(body)[0] and ESCAPED not in html:
+                            ok, where = False, f"{where} not shown escaped on {url}"
+            else:
+                ok = False
+            safe += ok
+            if not ok:
+                problems.append(where)
+    tally(f"text fields: {case.name}", tried, safe)
+    assert problems == [], "\n".join(problems)
