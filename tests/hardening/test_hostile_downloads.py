@@ -260,7 +260,8 @@ def test_traversal_is_404_and_the_download_name_is_safe(
     response = served.client.get(good)
     assert response.status_code == 200
     assert _body(response) == served.content
-    for name in HOSTILE_NAMES if served.rename else []:
+    for name in HOSTILE_NAMES if served.rename is not None else []:
+        assert served.rename is not None
         served.rename(name)
         response = served.client.get(good)
         disposition = response.get("Content-Disposition", "")
