@@ -7,6 +7,7 @@ what the file really is (``文件内容与扩展名不符：x.jpg 实为 PDF 文
 allowed types (``allowed``) and size cap. Stored files get a random name (``stored_name``); the original
 name is kept only for display and download, through ``safe_name`` (no path, no control characters, no
 quotes), so a hostile name can neither escape the storage folder nor break a Content-Disposition header.
+Imports, which parse the file and store nothing of it, ask ``disguised`` first.
 """
 
 from __future__ import annotations
@@ -179,6 +180,18 @@ class Checked:
 def stored_name(checked: Checked) -> str:
     """A random storage name with the checked extension (never a path part of the original)."""
     return f"{uuid.uuid4().hex}{checked.extension}"
+
+
+def disguised(name: str, data: bytes) -> str | None:
+    """The refusal message when DATA is plainly another known type than NAME's extension says (a PDF, a
+    picture, an Office file, a program or a web page named .xlsx or .csv); None otherwise. For readers that
+    parse the file themselves (the imports): a broken zip or undecodable text is left to their messages."""
+    dot = name.rfind(".")
+    file_type = BY_EXTENSION.get(name[dot:].lower()) if dot > 0 else None
+    kind = sniff(data)
+    if file_type is None or kind is None or kind in ("zip", "text") or _matches(file_type, kind):
+        return None
+    return f"文件内容与扩展名不符：{safe_name(name)} 实为 {KIND_LABELS[kind]} 文件"
 
 
 def check_upload(

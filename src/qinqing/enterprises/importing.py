@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from qinqing.core import uploads
 from qinqing.core.spreadsheets import SpreadsheetError, open_xlsx, unquote
 from qinqing.enterprises import creditcode
 from qinqing.enterprises.industries import DIVISIONS, SECTIONS, section_of
@@ -130,6 +131,9 @@ def _cell_text(value: Any) -> str:
 def read_table(filename: str, content: bytes) -> list[tuple[int, list[str]]]:
     """(row number, cell texts) for every row of the first sheet / the CSV file."""
     name = filename.lower()
+    refusal = uploads.disguised(filename, content)
+    if refusal:
+        raise FileError(refusal)
     if name.endswith(".xlsx"):
         return _read_xlsx(content)
     if name.endswith(".csv"):

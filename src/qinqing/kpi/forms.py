@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from qinqing.core import uploads
 from qinqing.kpi.models import BudgetProject, Incident, Indicator, MaintenanceRequest
+
+MAX_IMPORT_BYTES = 10 * uploads.MB
 
 
 def styled(form: forms.BaseForm) -> None:
@@ -109,3 +113,11 @@ class RequestForm(forms.ModelForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="绩效目标表（.xlsx）")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            uploads.check_upload(upload, allowed={"xlsx"}, max_bytes=MAX_IMPORT_BYTES)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["file"]) from None
+        return upload
