@@ -159,7 +159,7 @@ class ChambersApplicationCreateSerializer(serializers.Serializer[Any]):
     officers = ChambersOfficerChangeSerializer(
         many=True, required=False, help_text="变更申请的负责人变更（新增、更换、免去）"
     )
-    reason = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
 class ChambersVersionSerializer(serializers.Serializer[Any]):

@@ -78,6 +78,14 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def limited(value: str, field: str, label: str, limit: int = 300) -> str:
+    """VALUE stripped, or a ValidationError naming FIELD when longer than LIMIT (never cut silently)."""
+    text = value.strip()
+    if len(text) > limit:
+        raise ValidationError({field: f"{label}不能超过{limit}个字（现为{len(text)}个字）"})
+    return text
+
+
 def _bump(model: type[models.Model], pk: int, expected_version: int, **values: Any) -> None:
     updated = model._default_manager.filter(pk=pk, version=expected_version).update(
         version=F("version") + 1, **values
@@ -354,7 +362,7 @@ def start_application(
     elif kind == AppKind.DEREGISTRATION and not reason.strip():
         raise ValidationError({"reason": "请填写注销原因"})
     app = Application.objects.create(
-        organisation=org, kind=kind, proposed=changes, reason=reason.strip()[:300]
+        organisation=org, kind=kind, proposed=changes, reason=limited(reason, "reason", "申请事由")
     )
     event(user, org, "create", AppKind(kind).label, app)
     record_create(user, app)
@@ -504,7 +512,7 @@ def return_application(
     """Return for correction with a comment per material item (and/or a general comment)."""
     current, target = _transition(user, app, "return", expected_version)
     items = dict(rules.required_materials(current.organisation.kind, current.kind))
-    cleaned = {k: v.strip()[:300] for k, v in comments.items() if v and v.strip()}
+    cleaned = {k: limited(v, "comments", "补正意见") for k, v in comments.items() if v and v.strip()}
     unknown = set(cleaned) - set(items)
     if unknown:
         raise ValidationError({"comments": "未知的材料项目：" + "、".join(sorted(unknown))})
@@ -640,7 +648,7 @@ def revoke(user: Any, org: Organisation, *, reason: str, expected_version: int) 
         expected_version,
         status=OrgStatus.REVOKED,
         ended_on=today(),
-        end_reason=reason.strip()[:300],
+        end_reason=limited(reason, "reason", "撤销理由"),
     )
     Application.objects.filter(organisation=current, status__in=rules.OPEN_APP_STATUSES).update(
         status=AppStatus.WITHDRAWN, version=F("version") + 1
@@ -665,7 +673,10 @@ def record_error(
     if not description.strip():
         raise ValidationError({"description": "请说明差错内容"})
     row = RegistrationError.objects.create(
-        application=app, found_on=found_on or today(), description=description.strip()[:300], recorded_by=user
+        application=app,
+        found_on=found_on or today(),
+        description=limited(description, "description", "差错内容"),
+        recorded_by=user,
     )
     event(user, app.organisation, "error", row.description, app)
     record_create(user, row)
@@ -696,7 +707,7 @@ def log_complaint(
         area=area,
         organisation=organisation,
         received_on=received_on,
-        summary=summary.strip()[:300],
+        summary=limited(summary, "summary", "投诉内容摘要"),
         recorded_by=user,
     )
     record_create(user, row)
