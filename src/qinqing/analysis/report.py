@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from qinqing.analysis.queries import Dashboard, Slice, dashboard, previous_period
 from qinqing.core.pdf import escape_markup
+from qinqing.core.word import word_text
 from qinqing.demands.stats import METRIC_LABELS, compute
 from qinqing.orgs.models import Unit
 
@@ -316,9 +317,9 @@ def render_docx(data: ReportData) -> bytes:
     style.font.name = "宋体"
     style.font.size = Pt(10.5)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    doc.add_heading(data.title, level=0)
+    doc.add_heading(word_text(data.title), level=0)
     doc.add_paragraph(
-        f"统计口径：{data.unit.name}（含下级）{data.month:%Y-%m} 提交的诉求；生成时间 {timezone.localtime():%Y-%m-%d %H:%M}"
+        f"统计口径：{word_text(data.unit.name)}（含下级）{data.month:%Y-%m} 提交的诉求；生成时间 {timezone.localtime():%Y-%m-%d %H:%M}"
     )
 
     def table(rows: list[list[str]]) -> None:
@@ -326,7 +327,7 @@ def render_docx(data: ReportData) -> bytes:
         t.style = "Table Grid"
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
-                t.cell(i, j).text = value
+                t.cell(i, j).text = word_text(value)
         doc.add_paragraph()
 
     b = data.board

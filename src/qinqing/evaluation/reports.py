@@ -18,6 +18,7 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
 from qinqing.core.pdf import PrintDocument, cjk_font
+from qinqing.core.word import word_text
 from qinqing.evaluation import queries, scoring, services
 from qinqing.evaluation.models import ReportKind, Round
 from qinqing.orgs.models import Unit
@@ -171,10 +172,10 @@ def unit_docx(rnd: Round, unit: Unit) -> bytes:
     card = queries.scorecard(rnd, unit)
     t = _unit_texts(card)
     d = Document()
-    d.add_heading(t["title"], 0)
+    d.add_heading(word_text(t["title"]), 0)
     d.add_heading("一、总体评价", 1)
-    d.add_paragraph(t["overall"])
-    d.add_paragraph(t["rule"])
+    d.add_paragraph(word_text(t["overall"]))
+    d.add_paragraph(word_text(t["rule"]))
     d.add_heading("二、一级指标得分", 1)
     _docx_table(
         d,
@@ -188,9 +189,9 @@ def unit_docx(rnd: Round, unit: Unit) -> bytes:
     _docx_table(d, ["指标", "得分", "距前沿（100分）", "最优单位得分"], [list(w) for w in t["weakest"]])
     d.add_heading("四、改进建议", 1)
     for w in card.weakest:
-        d.add_heading(w.node.name, 2)
+        d.add_heading(word_text(w.node.name), 2)
         for m in card.measures.get(w.node.code, []):
-            d.add_paragraph(f"{m.title}：{m.text}", style="List Bullet")
+            d.add_paragraph(word_text(f"{m.title}：{m.text}"), style="List Bullet")
     _docx_footer(d)
     buffer = io.BytesIO()
     d.save(buffer)
@@ -205,7 +206,7 @@ def _docx_table(d: Any, header: list[str], rows: list[list[str]]) -> None:
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
-            cell.text = str(text)
+            cell.text = word_text(text)
 
 
 def _docx_footer(d: Any) -> None:
@@ -278,7 +279,7 @@ def summary_docx(rnd: Round) -> bytes:
 
     rows, dist, r = _summary_rows(rnd)
     d = Document()
-    d.add_heading(f"{rnd.name}总报告", 0)
+    d.add_heading(word_text(f"{rnd.name}总报告"), 0)
     d.add_paragraph(f"本次评价共{len(rows)}个县市区和园区，最高分{fmt(r.best)}，中位数{fmt(r.median)}。")
     d.add_heading("综合排名", 1)
     _docx_table(d, ["排名", "单位", "综合得分"], rows)

@@ -23,6 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, PageBreak, Spacer
 
 from qinqing.core.pdf import PrintDocument
+from qinqing.core.word import word_text
 from qinqing.portal import matching, public, snapshot
 from qinqing.portal.models import Edition, JobStatus, PortalSettings, PublicationKind
 
@@ -231,14 +232,14 @@ def build_docx(edition: Edition) -> bytes:
     section = document.sections[0]
     if edition.pagesize == "A5":
         section.page_width, section.page_height = Cm(14.8), Cm(21.0)
-    document.add_heading(edition.title, 0)
-    document.add_paragraph(f"{edition.edition} · {edition.unit.name}")
+    document.add_heading(word_text(edition.title), 0)
+    document.add_paragraph(word_text(f"{edition.edition} · {edition.unit.name}"))
     for item in edition.contents:
         row = cat.get(item["kind"], item["ref"])
         if row is None:
             continue
         if item["kind"] == "project":
-            document.add_heading(row["name"], 1)
+            document.add_heading(word_text(row["name"]), 1)
             table = document.add_table(rows=0, cols=2)
             for label, value in (
                 ("所在区域", row["location"]),
@@ -247,17 +248,17 @@ def build_docx(edition: Edition) -> bytes:
                 ("联系单位", row["contact_unit"]),
             ):
                 cells = table.add_row().cells
-                cells[0].text, cells[1].text = label, str(value)
-            document.add_paragraph(row["summary"])
+                cells[0].text, cells[1].text = label, word_text(value)
+            document.add_paragraph(word_text(row["summary"]))
             link = portal_url("projects/{}/".format(row["id"]))
             document.add_paragraph(f"门户链接：{link}")
         else:
-            document.add_heading(_zh(row["title"]), 1)
+            document.add_heading(word_text(_zh(row["title"])), 1)
             if _zh(row["summary"]):
-                document.add_paragraph(_zh(row["summary"]))
+                document.add_paragraph(word_text(_zh(row["summary"])))
             for para in _zh(row["body"]).split("\n"):
                 if para.strip():
-                    document.add_paragraph(para.strip())
+                    document.add_paragraph(word_text(para.strip()))
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()

@@ -19,6 +19,7 @@ from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
 from qinqing.core.pdf import PrintDocument
 from qinqing.core.permissions import require
+from qinqing.core.word import word_text
 from qinqing.orgs.models import Unit
 from qinqing.surveys import queries
 from qinqing.surveys.models import ReportKind, Survey, SurveyReport
@@ -176,19 +177,19 @@ def to_pdf(content: Content, survey: Survey) -> bytes:
 
 def to_docx(content: Content) -> bytes:
     document = docx.Document()
-    document.add_heading(content.title, level=0)
-    document.add_paragraph(content.subtitle)
+    document.add_heading(word_text(content.title), level=0)
+    document.add_paragraph(word_text(content.subtitle))
     for kind, value in content.blocks:
         if kind == "h":
-            document.add_heading(value, level=1)
+            document.add_heading(word_text(value), level=1)
         elif kind == "p":
-            document.add_paragraph(value)
+            document.add_paragraph(word_text(value))
         else:
             table = document.add_table(rows=len(value), cols=len(value[0]))
             table.style = "Table Grid"
             for i, row in enumerate(value):
                 for j, cell in enumerate(row):
-                    table.cell(i, j).text = str(cell)
+                    table.cell(i, j).text = word_text(cell)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
