@@ -30,6 +30,7 @@ from tests.liaison.conftest import Cast, cast, clock  # noqa: F401  (fixtures)
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 MINI_HTML = '<b>粗体</b><font color="red" size="30">红字</font><br/><para>段落</para>'
 UNCLOSED = "a < b && c > d <unclosed"
+CONTROL = "控制\x01字符\x1f\x0b换行"  # C0 controls: XML 1.0 cannot hold them (python-docx raised ValueError)
 PAYLOADS = [SCRIPT, MINI_HTML, UNCLOSED, MARKUP, EMOJI, "全角＜ｓｃｒｉｐｔ＞ＡＢＣ１２３"]
 
 
@@ -78,7 +79,13 @@ def test_survey_report_pdf_and_word() -> None:
     content = survey_reports.Content(
         f"{SCRIPT}汇总报告",
         MINI_HTML,
-        [("h", SCRIPT), ("p", UNCLOSED), ("p", EMOJI), ("table", [["题目", "得分"], [MARKUP, "4.5"]])],
+        [
+            ("h", SCRIPT),
+            ("p", UNCLOSED),
+            ("p", EMOJI),
+            ("p", CONTROL),
+            ("table", [["题目", "得分"], [MARKUP, "4.5"], [CONTROL, "1"]]),
+        ],
     )
     survey = SimpleNamespace(title=SCRIPT, owner_unit=SimpleNamespace(name=MINI_HTML))
     _shown(
@@ -88,6 +95,7 @@ def test_survey_report_pdf_and_word() -> None:
     )
     words = docx_xml_text(survey_reports.to_docx(content))
     _shown("survey Word", words, [SCRIPT, MINI_HTML, UNCLOSED, MARKUP, EMOJI])
+    assert words.count("控制字符\n换行") == 2  # the controls dropped, the vertical tab a line break
 
 
 @pytest.fixture
@@ -100,9 +108,9 @@ def test_analysis_monthly_report_prints_hostile_demand_titles(cast: Cast, data: 
     """The overdue table lists the demands' titles (enterprise-written text) in a reportlab Paragraph."""
     overdue = Demand.objects.exclude(status__in=["closed"]).filter(lead_unit__isnull=False)
     assert overdue.exists()
-    Demand.objects.all().update(title=SCRIPT + UNCLOSED)
+    Demand.objects.all().update(title=SCRIPT + UNCLOSED + CONTROL)
     report = analysis.generate_report(cast.office, unit("昌吉市"), dt.date(2026, 11, 1))
     text = _flat(pdf_text(report.pdf.read()))
-    _shown("analysis PDF", text, [SCRIPT + UNCLOSED])
+    _shown("analysis PDF", text, [SCRIPT + UNCLOSED])  # (reportlab draws the controls as blanks)
     words = docx_xml_text(report.docx.read())
-    _shown("analysis Word", words, [SCRIPT + UNCLOSED])
+    _shown("analysis Word", words, [SCRIPT + UNCLOSED + "控制字符换行"])

@@ -11,6 +11,7 @@ list pages show it escaped, never as markup. The battery prints its counts (test
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import json
 from collections.abc import Callable
@@ -30,8 +31,10 @@ from qinqing.demands.models import Category
 from qinqing.enterprises.models import Enterprise
 from qinqing.orgs.models import Unit
 from qinqing.portal.models import Inquiry
+from qinqing.surveys import services
 from tests.factories import EnterpriseFactory, credit_code, make_user, unit
 from tests.hardening.hostile import EMOJI, LONG, NUL, tally
+from tests.surveys.conftest import DEFINITION, designer  # noqa: F401  (designer is a fixture)
 
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -361,3 +364,144 @@ def test_hostile_text_in_every_field(world: World, case: Case, settings: Any) ->
                 problems.append(where)
     tally(f"text fields: {case.name}", tried, safe)
     assert problems == [], "\n".join(problems)
+
+
+# --- answers, applications and the pages that show them ------------------------------------------------
+def _verdict(kind: str, payload: str, response: Any, field_name: str) -> bool:
+    """The generic rule above for one answer: NUL 400 from the guard, long text refused naming the field,
+    everything else accepted (201)."""
+    body = response.json()
+    if kind == "nul":
+        return bool(response.status_code == 400 and body.get("code") == "null_character")
+    if kind == "long":
+        return bool(response.status_code == 400 and field_name in body.get("fields", {}))
+    return bool(response.status_code == 201)
+
+
+def test_survey_open_answers(designer: User) -> None:  # noqa: F811
+    """The questionnaire's textarea (max_length 500) through the public token API, read back from the
+    stored response and shown escaped on the results' open-text page."""
+    from qinqing.surveys.models import Response
+    from tests.surveys.conftest import ANSWERS, invite, make_survey
+
+    questionnaire = services.publish(
+        designer, services.create_questionnaire(designer, "满意度问卷", DEFINITION)
+    )
+    survey = make_survey(designer, questionnaire, anonymous=False, title="实名满意度调查", min_cell=3)
+    invited = invite(survey, designer, "昌吉市", len(PAYLOADS))
+    problems: list[str] = []
+    safe = 0
+    for (kind, payload), (_, token) in zip(PAYLOADS.items(), invited, strict=True):
+        url = reverse("api:survey-answer-token", args=[token])
+        answers = {**ANSWERS, "q7": payload}
+        response = Client().post(
+            url,
+            json.dumps({"answers": answers, "consent": True, "submit": True}),
+            content_type="application/json",
+        )
+        ok = _verdict(kind, payload, response, "q7")
+        if ok and response.status_code == 201:
+            ok = Response.objects.filter(survey=survey, answers__q7=payload).count() == 1
+        safe += ok
+        if not ok:
+            problems.append(f"q7 ← {kind}: {response.status_code} {response.content.decode()[:300]}")
+    viewer = Client()
+    viewer.force_login(designer)
+    html = viewer.get(reverse("surveys:text", args=[survey.pk]) + "?q=q7").content.decode()
+    shown = "<script>alert(1)" not in html and ESCAPED in html and EMOJI * 2 in html
+    tally("text fields: surveys answers", len(PAYLOADS) + 1, safe + shown)
+    assert problems == [] and shown, (problems, html[html.find("<main") :][:3000])
+
+
+def test_chambers_application_reason_and_organisation_name(tree: None) -> None:
+    """An application's reason (API, one fresh organisation per try: one open application each), and an
+    organisation named with markup on its page, the application page and its certificate PDF."""
+    from pypdf import PdfReader
+
+    from qinqing.chambers import certificates
+    from qinqing.chambers.models import Certificate
+    from tests.chambers import builders
+
+    staff = builders.bureau(role=Role.UNIT_HEAD)
+    problems: list[str] = []
+    safe = 0
+    origins = ["江苏省", "河南省", "四川省", "湖南省", "山东省", "广东省"]  # 一地一会: one chamber per origin
+    for (kind, payload), origin in zip(PAYLOADS.items(), origins, strict=False):
+        org, org_user = builders.org_account(staff, name=f"乌鲁木齐{origin}商会", origin=origin)
+        api = APIClient()
+        api.force_authenticate(org_user)
+        body = {"organisation": org.pk, "kind": "registration", "reason": payload}
+        response = api.post("/api/v1/chambers/applications/", body, format="json")
+        ok = _verdict(kind, payload, response, "reason") or (kind == "long" and response.status_code == 201)
+        if ok and response.status_code == 201:
+            stored = api.get(f"/api/v1/chambers/applications/{response.json()['id']}/").json()["reason"]
+            ok = stored == payload
+            if not ok:
+                problems.append(f"reason ← {kind}: stored {len(stored)} chars {stored[:30]!r}")
+        safe += ok
+        if not ok:
+            problems.append(f"reason ← {kind}: {response.status_code} {response.content[:200]!r}")
+    from django.core.exceptions import ValidationError
+
+    from qinqing.chambers import services as chambers
+
+    org, org_user = builders.org_account(staff, name="乌鲁木齐甘肃省商会", origin="甘肃省")
+    with pytest.raises(ValidationError) as refused:  # the service itself (the pages' forms) never cuts it
+        chambers.start_application(org_user, org, "registration", reason=LONG)
+    assert refused.value.message_dict == {"reason": ["申请事由不能超过300个字（现为10000个字）"]}
+    org, org_user = builders.org_account(staff, name=SCRIPT[:100], origin=origins[-1])
+    app = builders.registered(staff, org_user, org)
+    viewer = Client()
+    viewer.force_login(staff)
+    pages = [reverse("chambers:org", args=[org.pk]), reverse("chambers:application", args=[app.pk])]
+    for url in pages:
+        html = viewer.get(url).content.decode()
+        ok = "<script>alert(1)" not in html and ESCAPED in html
+        safe += ok
+        if not ok:
+            problems.append(f"organisation name unescaped or missing on {url}")
+    pdf = certificates.render([Certificate.objects.get(organisation=org)], count=False)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    ok = SCRIPT[:100].replace(" ", "") in text.replace(" ", "")
+    safe += ok
+    if not ok:
+        problems.append(f"certificate text: {text[:200]!r}")
+    tally("text fields: chambers", len(PAYLOADS) + len(pages) + 1, safe)
+    assert problems == [], "\n".join(problems)
+
+
+def test_dashboards_show_hostile_titles_escaped(world: World) -> None:
+    """A demand titled with markup from an enterprise named with markup, overdue, on every dashboard."""
+    from qinqing.demands.models import Demand
+
+    Enterprise.objects.filter(pk=world.enterprise.pk).update(name=SCRIPT[:100])
+    api = _api(world, "ent_user")
+    body = CASES[1].base(world) | {"title": SCRIPT, "description": SCRIPT + "用地审批慢，融资难。"}
+    created = api.post("/api/v1/demands/", body, format="json")
+    assert created.status_code == 201, created.content[:300]
+    Demand.objects.filter(pk=created.json()["id"]).update(due_at=timezone.now() - dt.timedelta(days=3))
+    viewer = Client()
+    viewer.force_login(world.staff)
+    today = timezone.localdate()
+    period = f"?start={today.replace(day=1):%Y-%m-%d}&end={today:%Y-%m-%d}"
+    pages = {
+        reverse("analysis:dashboard") + period: True,
+        reverse("analysis:drill") + period + "&dimension=overdue&key=1": True,
+        reverse("analysis:terms") + period: False,
+        reverse("analysis:repeated"): False,
+        reverse("demands:todo"): False,
+        reverse("demands:stats"): False,
+        "/": False,
+    }
+    problems = []
+    for url, must_show in pages.items():
+        response = viewer.get(url)
+        html = response.content.decode()
+        if response.status_code != 200:
+            problems.append(f"{url}: {response.status_code}")
+        elif "<script>alert(1)" in html or "onerror=alert(1)>" in html:
+            problems.append(f"{url}: unescaped")
+        elif must_show and ESCAPED not in html:
+            problems.append(f"{url}: the title is not shown")
+    tally("markup on dashboards", len(pages), len(pages) - len(problems))
+    assert problems == [], problems
