@@ -5,8 +5,9 @@ answers 400 with it under the field) and nothing is written: no row, no file. A 
 name is accepted, stored under a random name inside MEDIA_ROOT, and its shown name holds no separator.
 
 The multipart bodies are built by hand (``multipart``) so the hostile name reaches the server as sent
-(Django's test client would cut it to its last part). Imports (parsed, never stored) are in
-test_hostile_imports.py."""
+(Django's test client would cut it to its last part). Imports (parsed, never stored) have their own
+table below: a file plainly of another type than its name says is refused with the same message and
+nothing is imported; zip bombs, broken workbooks and encodings are in test_hostile_imports.py."""
 
 from __future__ import annotations
 
@@ -387,3 +388,147 @@ def test_spoofed_uploads_are_refused_and_a_good_one_is_stored_safely(
     if endpoint.good_shown is not None:
         assert target.names() == [endpoint.good_shown]
     tally("good files under hostile names", 1, 1)
+
+
+# --- imports: parsed, never stored -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Import:
+    name: str
+    route: str
+    role: str
+    setup: Callable[[pytest.FixtureRequest], Target]
+    api: bool = False
+    kind: str = "table"  # "table": .xlsx/.csv through read_table; "xlsx": check_upload; "json": json.loads
+    fixed: str = ""  # the JSON imports' one message for anything that is no JSON
+
+
+def _user(request: pytest.FixtureRequest, name: str, unit_name: str, role: str) -> Any:
+    return request.getfixturevalue("make_user")(name, unit_name=unit_name, roles=[role])
+
+
+def _import_target(client: Client, url: str, rows: Callable[[], int], **fields: Any) -> Target:
+    return Target(client, url, fields, rows)
+
+
+def _enterprise_import(request: pytest.FixtureRequest, api: bool) -> Target:
+    from qinqing.enterprises.models import Enterprise
+
+    user = _user(request, "import_user", "昌吉市营商环境服务中心", "dispatcher")
+    client, url = (
+        (_api(user), "/api/v1/enterprises/import/") if api else (_login(user), "/enterprises/import/")
+    )
+    return _import_target(client, url, Enterprise.objects.count)
+
+
+def _project_import(request: pytest.FixtureRequest, api: bool) -> Target:
+    from qinqing.investment.models import Project
+
+    user = request.getfixturevalue("filer")
+    if api:
+        return _import_target(_api(user), "/api/v1/investment/import/projects/", Project.objects.count)
+    return _import_target(_login(user), "/investment/import/", Project.objects.count, kind="projects")
+
+
+def _values_import(request: pytest.FixtureRequest) -> Target:
+    from qinqing.evaluation.models import ValueChange
+
+    r = request.getfixturevalue("rnd")
+    return _import_target(
+        _login(request.getfixturevalue("evaluator")),
+        f"/evaluation/rounds/{r.pk}/import/",
+        ValueChange.objects.count,
+    )
+
+
+def _roster_import(request: pytest.FixtureRequest) -> Target:
+    from qinqing.chambers.models import Member
+    from tests.chambers import builders
+
+    org, org_user = builders.org_account(request.getfixturevalue("staff"))
+    return _import_target(_login(org_user), f"/chambers/orgs/{org.pk}/members/import/", Member.objects.count)
+
+
+def _assignment_import(request: pytest.FixtureRequest) -> Target:
+    from qinqing.liaison.models import Assignment
+
+    c: Cast = request.getfixturevalue("cast")
+    return _import_target(_login(c.office), "/liaison/assignments/import/", Assignment.objects.count)
+
+
+def _targets_import(request: pytest.FixtureRequest) -> Target:
+    from qinqing.kpi.models import BudgetProject
+
+    p: People = request.getfixturevalue("people")
+    return _import_target(_login(p.pref), "/kpi/targets/import/", BudgetProject.objects.count)
+
+
+def _system_import(request: pytest.FixtureRequest) -> Target:
+    from qinqing.evaluation.models import IndicatorSystem
+
+    return _import_target(
+        _login(request.getfixturevalue("office")),
+        "/evaluation/systems/import/",
+        IndicatorSystem.objects.count,
+    )
+
+
+def _questionnaire_import(request: pytest.FixtureRequest) -> Target:
+    from qinqing.surveys.models import Questionnaire
+
+    user = _user(request, "survey_designer", "昌吉州营商环境服务中心", "dispatcher")
+    return _import_target(_login(user), "/surveys/questionnaires/import/", Questionnaire.objects.count)
+
+
+IMPORTS = [
+    Import("企业导入（页面）", "POST /enterprises/import/", "调度员", lambda r: _enterprise_import(r, False)),
+    Import("企业导入（API）", "POST /api/v1/enterprises/import/", "调度员", lambda r: _enterprise_import(r, True), api=True),
+    Import("项目导入（页面）", "POST /investment/import/", "统计填报员", lambda r: _project_import(r, False)),
+    Import("项目导入（API）", "POST /api/v1/investment/import/projects/", "统计填报员", lambda r: _project_import(r, True), api=True),
+    Import("评价数据导入", "POST /evaluation/rounds/<pk>/import/", "评估机构", _values_import),
+    Import("会员名册导入", "POST /chambers/orgs/<pk>/members/import/", "商会账号", _roster_import),
+    Import("包联关系导入", "POST /liaison/assignments/import/", "调度员", _assignment_import),
+    Import("绩效目标表导入", "POST /kpi/targets/import/", "州调度员", _targets_import, kind="xlsx"),
+    Import("指标体系导入", "POST /evaluation/systems/import/", "调度员", _system_import, kind="json",
+           fixed="请上传 UTF-8 编码的 JSON 文件"),
+    Import("问卷导入", "POST /surveys/questionnaires/import/", "调度员", _questionnaire_import, kind="json",
+           fixed="文件不是有效的 JSON（UTF-8）"),
+]  # fmt: skip
+DOCX = zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+IMPORT_CASES = [
+    Case("a PDF named .xlsx", "fake.xlsx", PDF, "fake.xlsx", "PDF"),
+    Case("a web page named .csv", "list.csv", b"<html><script>alert(1)</script></html>", "list.csv", "网页（HTML）"),
+    Case("a program under a traversal name", "../../tmp/roster.xlsx", b"MZ\x90\x00" + b"\x00" * 64, "roster.xlsx", "可执行程序"),
+    Case("a Word file named .xlsx", "名册.xlsx", DOCX, "名册.xlsx", "Word（.docx）"),
+    Case("a PNG with a NUL in the name", "a\x00b.csv", PNG, "ab.csv", "PNG"),
+]  # fmt: skip
+
+
+def import_message(endpoint: Import, case: Case) -> str:
+    if endpoint.kind == "json":
+        return endpoint.fixed
+    if endpoint.kind == "xlsx" and not case.shown.endswith(".xlsx"):
+        return f"不支持的文件类型：{case.shown}（仅支持 XLSX）"
+    return f"文件内容与扩展名不符：{case.shown} 实为 {case.what} 文件"
+
+
+@pytest.mark.parametrize("endpoint", IMPORTS, ids=[e.name for e in IMPORTS])
+def test_disguised_import_files_are_refused_and_nothing_written(
+    endpoint: Import, request: pytest.FixtureRequest, settings: Any, tmp_path: Path, tree: None
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    target = endpoint.setup(request)
+    rows, files = target.rows(), _files(tmp_path)
+    field = Endpoint(
+        endpoint.name, endpoint.route, endpoint.role, "file", frozenset(), endpoint.setup, endpoint.api
+    )
+    failures = []
+    for case in IMPORT_CASES:
+        response = _post(target, field, case.name, case.content)
+        message = import_message(endpoint, case)
+        text = response.content.decode()
+        shown = response.status_code in ((400,) if endpoint.api else (200, 400)) and message in text
+        untouched = target.rows() == rows and _files(tmp_path) == files
+        tally("disguised import files", 1, int(shown and untouched))
+        if not (shown and untouched):
+            failures.append((case.case, response.status_code, message, text[-400:]))
+    assert failures == []
