@@ -14,6 +14,9 @@ from django.core.management import get_commands
 
 from qinqing.core.operator import NOT_MIGRATED
 
+# Each test runs the commands in subprocesses on database files of its own (or an unreachable server).
+pytestmark = pytest.mark.own_database
+
 UNREACHABLE = "postgres://qinqing@127.0.0.1:1/qinqing"
 
 # Arguments that get each command past its argument parser to its first database access.
@@ -134,3 +137,19 @@ def test_traceback_flag_still_shows_the_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" in result.stderr
     assert "no such table" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_readiness_check_leaves_no_connection_for_forked_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` checks the database and then forks gunicorn's workers: an open connection would be one
+    socket shared by every worker (each reading the others' results), so the check closes it. (The test
+    database's connection survives a real close inside the test's transaction, hence the spy.)"""
+    from django.db import connections
+
+    from qinqing.core import operator
+
+    steps: list[str] = []
+    monkeypatch.setattr(operator, "database_state", lambda: steps.append("check"))
+    monkeypatch.setattr(connections, "close_all", lambda: steps.append("close"))
+    operator.require_database()
+    assert steps == ["check", "close"]

@@ -62,8 +62,17 @@ class NotReady(OperatorError):
 
 
 def require_database() -> None:
-    """For long-running commands (serve, runjobs): refuse to start on a database that is not ready."""
-    problem = database_state()
+    """For long-running commands (serve, runjobs): refuse to start on a database that is not ready.
+
+    The check's connection is closed again: ``serve`` forks gunicorn's workers from this process, and a
+    connection they inherited would be one socket shared by all of them, each reading the others' results.
+    """
+    from django.db import connections
+
+    try:
+        problem = database_state()
+    finally:
+        connections.close_all()
     if problem is not None:
         raise NotReady(problem)
 
