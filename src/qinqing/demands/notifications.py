@@ -224,10 +224,14 @@ def deliver_one() -> bool | None:
         return True
 
 
-def deliver_pending(limit: int = 500) -> int:
-    """Deliver up to LIMIT due messages; returns how many were sent."""
-    sent = 0
-    for _ in range(limit):
+def deliver_pending(limit: int | None = None, seconds: float = 10.0) -> int:
+    """Deliver due messages until none is left, LIMIT were tried or SECONDS have passed (less than the
+    job's 15-second period, so that a backlog drains at full speed without runs piling up); returns how
+    many were sent."""
+    sent = tried = 0
+    stop = time.monotonic() + seconds
+    while (limit is None or tried < limit) and time.monotonic() < stop:
+        tried += 1
         result = deliver_one()
         if result is None:
             break
