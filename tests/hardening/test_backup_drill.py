@@ -95,6 +95,7 @@ def _drill(source: dict[str, str], target: dict[str, str], drop: Any, tmp_path: 
     assert again.stderr.strip() == "目标数据库不是空的：请恢复到新建的空数据库"
 
 
+@pytest.mark.own_database
 def test_restore_drill_sqlite(tmp_path: Path) -> None:
     source_db, target_db = tmp_path / "source.sqlite3", tmp_path / "restored.sqlite3"
     source = {
@@ -115,6 +116,7 @@ def test_restore_drill_sqlite(tmp_path: Path) -> None:
     _drill(source, target, drop, tmp_path)
 
 
+@pytest.mark.own_database
 def test_a_damaged_backup_is_refused_before_anything_is_touched(tmp_path: Path) -> None:
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
