@@ -24,6 +24,8 @@ XLSX = zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<work
         (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "webp"),
         (DOCX, "docx"),
         (XLSX, "xlsx"),
+        (zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document2.xml": b"<w:document/>"}), "docx"),
+        (zip_bytes({"[Content_Types].xml": b"<Types/>", "word/media/run.js": b"x"}), "zip"),
         (zip_bytes({"[Content_Types].xml": b"<Types/>"}), "zip"),
         (b"PK\x03\x04 broken", "zip"),
         (OLE + "WordDocument".encode("utf-16-le"), "doc"),

@@ -94,8 +94,8 @@ def _zip_kind(data: bytes) -> str:
             names = archive.namelist()
     except (zipfile.BadZipFile, ValueError, OSError):
         return "zip"
-    if "[Content_Types].xml" in names:
-        if "word/document.xml" in names:
+    if "[Content_Types].xml" in names:  # the main part: word/document.xml (Office 365: document2.xml)
+        if any(n.startswith("word/document") and n.endswith(".xml") for n in names):
             return "docx"
         if "xl/workbook.xml" in names:
             return "xlsx"
