@@ -27,6 +27,7 @@ from rest_framework.test import APIClient
 
 from qinqing.accounts.models import User
 from qinqing.accounts.roles import Role
+from qinqing.core.nul import MESSAGE
 from qinqing.demands.models import Category
 from qinqing.enterprises.models import Enterprise
 from qinqing.orgs.models import Unit
@@ -505,3 +506,162 @@ def test_dashboards_show_hostile_titles_escaped(world: World) -> None:
             problems.append(f"{url}: the title is not shown")
     tally("markup on dashboards", len(pages), len(pages) - len(problems))
     assert problems == [], problems
+
+
+# --- the HTML forms -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FormCase:
+    name: str
+    url: str
+    who: str  # a World attribute, or "" for an anonymous visitor
+    form: Callable[[World], Any]  # the page's form, for its text fields (or a dict name → max_length)
+    base: Callable[[World], dict[str, Any]]
+    model: Any  # the model a successful post creates
+    page: Callable[[Any], str]  # where the created object is shown
+    formatted: dict[str, str] = field(default_factory=dict)
+
+
+def _form_text_fields(form: Any) -> dict[str, int | None]:
+    from django import forms
+
+    if isinstance(form, dict):
+        return form
+    return {
+        name: getattr(f, "max_length", None)
+        for name, f in form.fields.items()
+        if type(f) is forms.CharField and not isinstance(f.widget, forms.HiddenInput)
+    }
+
+
+def _form_errors(response: Any) -> dict[str, Any]:
+    context = response.context or {}
+    if "form" in context and hasattr(context["form"], "errors"):
+        return dict(context["form"].errors)
+    return dict(context.get("errors") or {})
+
+
+def _html_cases() -> list[FormCase]:
+    from qinqing.demands.forms import SubmitForm
+    from qinqing.demands.models import Demand
+    from qinqing.kpi.forms import RequestForm
+    from qinqing.kpi.models import MaintenanceRequest
+    from qinqing.liaison.forms import MAX_PROBLEM_ROWS, VisitFormForm
+    from qinqing.liaison.models import Visit
+
+    return [
+        FormCase(
+            "demand submission (enterprise)",
+            reverse("demands:submit"),
+            "ent_user",
+            lambda w: SubmitForm(staff=False),
+            lambda w: {
+                "demand_type": "help",
+                "category": w.category.pk,
+                "urgency": "normal",
+                "title": "厂区用地手续办理缓慢",
+                "description": "扩建项目用地手续已提交三个月。",
+                "contact_name": "李四",
+                "contact_phone": "13812341234",
+            },
+            Demand,
+            lambda d: reverse("demands:detail", args=[d.pk]),
+            {"contact_phone": "手机号码格式"},
+        ),
+        FormCase(
+            "liaison visit",
+            reverse("liaison:visit_new"),
+            "leader",
+            lambda w: VisitFormForm(user=w.leader),
+            lambda w: {
+                "enterprise": w.enterprise.pk,
+                "visited_on": _day(),
+                "form": "on_site",
+                "topics": "融资",
+                "situation": "企业生产正常。",
+                **{
+                    f"p{i}-demand_type": "help" for i in range(1, MAX_PROBLEM_ROWS + 1)
+                },  # blank rows: preset select
+            },
+            Visit,
+            lambda v: reverse("liaison:visit", args=[v.pk]),
+            {"contact_phone": "手机号码格式"},
+        ),
+        FormCase(
+            "kpi maintenance request",
+            reverse("kpi:request_new"),
+            "sysadmin",
+            lambda w: RequestForm(),
+            lambda w: {"system": "platform", "title": "无法登录", "raised_at": "2026-11-20 09:00"},
+            MaintenanceRequest,
+            lambda r: reverse("kpi:request_edit", args=[r.pk]),
+        ),
+        FormCase(
+            "portal inquiry (public page)",
+            reverse("portal:pub_inquiry"),
+            "",
+            lambda w: {"company": 100, "contact": 30, "message": 2000},
+            lambda w: {
+                "company": f"江苏某新材料有限公司{w.serial()}",
+                "contact": "王经理",
+                "phone": f"138{w.serial():08d}",
+                "message": "我公司拟投资铝基新材料项目，希望了解用地政策。",
+                "consent": "1",
+            },
+            Inquiry,
+            lambda i: reverse("portal:inquiry", args=[i.pk]),
+        ),
+    ]
+
+
+def test_hostile_text_in_the_html_forms(world: World, settings: Any) -> None:
+    settings.PORTAL_SMS_CHECK = False
+    problems: list[str] = []
+    for case in _html_cases():
+        client = Client()
+        if case.who:
+            client.force_login(getattr(world, case.who))
+        tried = safe = 0
+        for name, limit in _form_text_fields(case.form(world)).items():
+            for kind, payload in PAYLOADS.items():
+                tried += 1
+                before = case.model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                address = f"10.8.{tried // 200}.{tried % 200 + 1}"
+                response = client.post(case.url, {**case.base(world), name: payload}, REMOTE_ADDR=address)
+                created = case.model.objects.filter(pk__gt=before).order_by("-pk").first()
+                where = f"{case.name}.{name} ← {kind}: {response.status_code}"
+                if kind == "nul":
+                    ok = (
+                        response.status_code == 400
+                        and MESSAGE in response.content.decode()
+                        and created is None
+                    )
+                elif created is None:
+                    errors = _form_errors(response)
+                    fits = limit is None or len(payload) <= limit
+                    ok = response.status_code in (200, 400) and name in errors
+                    ok = ok and (kind == "long" or not fits or name in case.formatted)
+                    where += f" {errors}"
+                else:
+                    stored = getattr(
+                        created, name, _MISSING
+                    )  # (the visit's contact goes to the enterprise's)
+                    ok = response.status_code == 302 and stored in (payload, _MISSING)
+                    if kind == "script" and ok:
+                        viewer = Client()
+                        viewer.force_login(world.sysadmin if case.who == "sysadmin" else world.staff)
+                        if case.model is Inquiry:
+                            viewer.force_login(
+                                make_user(
+                                    f"hostile_v{created.pk}",
+                                    unit_name=created.unit.name,
+                                    roles=[Role.DISPATCHER],
+                                )
+                            )
+                        html = viewer.get(case.page(created)).content.decode()
+                        ok = "<script>alert(1)" not in html and ESCAPED in html
+                        where += " not escaped on the page" if not ok else ""
+                safe += ok
+                if not ok:
+                    problems.append(where)
+        tally(f"html form: {case.name}", tried, safe)
+    assert problems == [], "\n".join(problems)
