@@ -128,6 +128,10 @@ class Migration(migrations.Migration):
                 "verbose_name": "登记申请",
                 "verbose_name_plural": "登记申请",
                 "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "due_on"], name="chambers_ap_status_c6d3ae_idx"),
+                    models.Index(fields=["kind", "status", "decided_at"], name="chambers_ap_kind_db84f7_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -169,6 +173,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "年检",
                 "verbose_name_plural": "年检",
                 "ordering": ["-year", "area"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("area", "year"), name="chambers_campaign_area_year")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -206,6 +213,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "申请材料",
                 "verbose_name_plural": "申请材料",
                 "ordering": ["application", "item", "-uploaded_at"],
+                "indexes": [
+                    models.Index(fields=["application", "item"], name="chambers_ma_applica_fb8e8e_idx")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -316,6 +326,24 @@ class Migration(migrations.Migration):
                 "verbose_name": "社会组织",
                 "verbose_name_plural": "社会组织",
                 "ordering": ["kind", "name"],
+                "indexes": [
+                    models.Index(fields=["area", "kind", "status"], name="chambers_or_area_id_0090f0_idx"),
+                    models.Index(fields=["place_of_origin"], name="chambers_or_place_o_9282a9_idx"),
+                    models.Index(fields=["status"], name="chambers_or_status_c9e696_idx"),
+                    models.Index(fields=["registered_on"], name="chambers_or_registe_950122_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("kind", "chamber"),
+                            ("status__in", ["preparing", "active"]),
+                            models.Q(("place_of_origin", ""), _negated=True),
+                        ),
+                        fields=("area", "place_of_origin"),
+                        name="chambers_one_per_origin_area",
+                        violation_error_message="同一地区同一原籍地只能有一家异地商会（一地一会）",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -378,6 +406,11 @@ class Migration(migrations.Migration):
                 "verbose_name": "会员单位",
                 "verbose_name_plural": "会员单位",
                 "ordering": ["organisation", "-is_founder", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "credit_code"), name="chambers_member_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -425,6 +458,10 @@ class Migration(migrations.Migration):
                 "verbose_name": "办理记录",
                 "verbose_name_plural": "办理记录",
                 "ordering": ["at", "id"],
+                "indexes": [
+                    models.Index(fields=["organisation", "at"], name="chambers_ev_organis_4192df_idx"),
+                    models.Index(fields=["action", "at"], name="chambers_ev_action_b15abe_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -469,6 +506,9 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "公众投诉",
                 "verbose_name_plural": "公众投诉",
+                "indexes": [
+                    models.Index(fields=["area", "received_on"], name="chambers_co_area_id_5a0b83_idx")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -534,6 +574,13 @@ class Migration(migrations.Migration):
                 "verbose_name": "登记备案证书",
                 "verbose_name_plural": "登记备案证书",
                 "ordering": ["year", "seq"],
+                "indexes": [
+                    models.Index(fields=["organisation", "status"], name="chambers_ce_organis_432262_idx"),
+                    models.Index(fields=["issued_on"], name="chambers_ce_issued__4d0153_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("year", "seq"), name="chambers_cert_year_seq")
+                ],
             },
         ),
         migrations.AddField(
@@ -641,6 +688,18 @@ class Migration(migrations.Migration):
                 "verbose_name": "年检报告",
                 "verbose_name_plural": "年检报告",
                 "ordering": ["campaign", "organisation__name"],
+                "indexes": [
+                    models.Index(fields=["campaign", "status"], name="chambers_an_campaig_69c78d_idx"),
+                    models.Index(
+                        fields=["conclusion", "concluded_at"], name="chambers_an_conclus_a1ab41_idx"
+                    ),
+                    models.Index(fields=["organisation", "campaign"], name="chambers_an_organis_a71f7f_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("campaign", "organisation"), name="chambers_report_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -705,6 +764,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "登记差错",
                 "verbose_name_plural": "登记差错",
+                "indexes": [models.Index(fields=["found_on"], name="chambers_re_found_o_e1ec1f_idx")],
             },
         ),
         migrations.CreateModel(
@@ -754,111 +814,13 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "年度目标",
                 "verbose_name_plural": "年度目标",
+                "constraints": [
+                    models.UniqueConstraint(fields=("area", "year"), name="chambers_target_area_year")
+                ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name="campaign",
-            constraint=models.UniqueConstraint(fields=("area", "year"), name="chambers_campaign_area_year"),
-        ),
-        migrations.AddIndex(
-            model_name="material",
-            index=models.Index(fields=["application", "item"], name="chambers_ma_applica_fb8e8e_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="organisation",
-            index=models.Index(fields=["area", "kind", "status"], name="chambers_or_area_id_0090f0_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="organisation",
-            index=models.Index(fields=["place_of_origin"], name="chambers_or_place_o_9282a9_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="organisation",
-            index=models.Index(fields=["status"], name="chambers_or_status_c9e696_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="organisation",
-            index=models.Index(fields=["registered_on"], name="chambers_or_registe_950122_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="organisation",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(
-                    ("kind", "chamber"),
-                    ("status__in", ["preparing", "active"]),
-                    models.Q(("place_of_origin", ""), _negated=True),
-                ),
-                fields=("area", "place_of_origin"),
-                name="chambers_one_per_origin_area",
-                violation_error_message="同一地区同一原籍地只能有一家异地商会（一地一会）",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="member",
-            constraint=models.UniqueConstraint(
-                fields=("organisation", "credit_code"), name="chambers_member_unique"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["organisation", "at"], name="chambers_ev_organis_4192df_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["action", "at"], name="chambers_ev_action_b15abe_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="complaint",
-            index=models.Index(fields=["area", "received_on"], name="chambers_co_area_id_5a0b83_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="certificate",
-            index=models.Index(fields=["organisation", "status"], name="chambers_ce_organis_432262_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="certificate",
-            index=models.Index(fields=["issued_on"], name="chambers_ce_issued__4d0153_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="certificate",
-            constraint=models.UniqueConstraint(fields=("year", "seq"), name="chambers_cert_year_seq"),
-        ),
-        migrations.AddIndex(
-            model_name="application",
-            index=models.Index(fields=["status", "due_on"], name="chambers_ap_status_c6d3ae_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="application",
-            index=models.Index(fields=["kind", "status", "decided_at"], name="chambers_ap_kind_db84f7_idx"),
         ),
         migrations.AddIndex(
             model_name="application",
             index=models.Index(fields=["organisation", "status"], name="chambers_ap_organis_338836_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="annualreport",
-            index=models.Index(fields=["campaign", "status"], name="chambers_an_campaig_69c78d_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="annualreport",
-            index=models.Index(fields=["conclusion", "concluded_at"], name="chambers_an_conclus_a1ab41_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="annualreport",
-            index=models.Index(fields=["organisation", "campaign"], name="chambers_an_organis_a71f7f_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="annualreport",
-            constraint=models.UniqueConstraint(
-                fields=("campaign", "organisation"), name="chambers_report_unique"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="registrationerror",
-            index=models.Index(fields=["found_on"], name="chambers_re_found_o_e1ec1f_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="yeartarget",
-            constraint=models.UniqueConstraint(fields=("area", "year"), name="chambers_target_area_year"),
         ),
     ]

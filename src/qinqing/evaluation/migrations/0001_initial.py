@@ -7,233 +7,564 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReformMeasure',
+            name="ReformMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(db_index=True, max_length=40, verbose_name='一级指标代码')),
-                ('title', models.CharField(max_length=120, verbose_name='举措')),
-                ('text', models.TextField(verbose_name='内容')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='出处')),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("topic", models.CharField(db_index=True, max_length=40, verbose_name="一级指标代码")),
+                ("title", models.CharField(max_length=120, verbose_name="举措")),
+                ("text", models.TextField(verbose_name="内容")),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="出处")),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['topic', 'pk'],
+                "ordering": ["topic", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='IndicatorSystem',
+            name="IndicatorSystem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='体系代码')),
-                ('name', models.CharField(max_length=120, verbose_name='名称')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='适用年度')),
-                ('missing', models.CharField(choices=[('exclude', '缺失指标不计入上级平均'), ('zero', '缺失指标按0分计')], default='exclude', max_length=10, verbose_name='缺失值规则')),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('frozen_at', models.DateTimeField(blank=True, null=True, verbose_name='冻结时间')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('copied_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='evaluation.indicatorsystem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="体系代码")),
+                ("name", models.CharField(max_length=120, verbose_name="名称")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="适用年度")),
+                (
+                    "missing",
+                    models.CharField(
+                        choices=[("exclude", "缺失指标不计入上级平均"), ("zero", "缺失指标按0分计")],
+                        default="exclude",
+                        max_length=10,
+                        verbose_name="缺失值规则",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                ("frozen_at", models.DateTimeField(blank=True, null=True, verbose_name="冻结时间")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "copied_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="evaluation.indicatorsystem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标体系',
-                'verbose_name_plural': '指标体系',
-                'ordering': ['-year', 'code'],
+                "verbose_name": "指标体系",
+                "verbose_name_plural": "指标体系",
+                "ordering": ["-year", "code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("code", "year"), name="evaluation_system_code_year")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='指标代码')),
-                ('name', models.CharField(max_length=120, verbose_name='指标名称')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('weight', models.DecimalField(decimal_places=4, default=Decimal('1'), max_digits=10, verbose_name='权重')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='计量单位')),
-                ('better', models.CharField(blank=True, choices=[('lower', '越低越好'), ('higher', '越高越好')], max_length=10, verbose_name='方向')),
-                ('best', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='最优值')),
-                ('worst', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='最差值')),
-                ('power', models.DecimalField(blank=True, decimal_places=4, max_digits=8, null=True, verbose_name='幂次变换')),
-                ('source', models.CharField(choices=[('entered', '人工采集'), ('survey', '问卷调查指数'), ('metric', '平台实时数据')], default='entered', max_length=10, verbose_name='数据来源')),
-                ('metric', models.CharField(blank=True, max_length=60, verbose_name='平台指标名')),
-                ('note', models.TextField(blank=True, verbose_name='出处与说明')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='evaluation.indicator')),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nodes', to='evaluation.indicatorsystem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="指标代码")),
+                ("name", models.CharField(max_length=120, verbose_name="指标名称")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=4, default=Decimal("1"), max_digits=10, verbose_name="权重"
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="计量单位")),
+                (
+                    "better",
+                    models.CharField(
+                        blank=True,
+                        choices=[("lower", "越低越好"), ("higher", "越高越好")],
+                        max_length=10,
+                        verbose_name="方向",
+                    ),
+                ),
+                (
+                    "best",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="最优值"
+                    ),
+                ),
+                (
+                    "worst",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="最差值"
+                    ),
+                ),
+                (
+                    "power",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=8, null=True, verbose_name="幂次变换"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("entered", "人工采集"),
+                            ("survey", "问卷调查指数"),
+                            ("metric", "平台实时数据"),
+                        ],
+                        default="entered",
+                        max_length=10,
+                        verbose_name="数据来源",
+                    ),
+                ),
+                ("metric", models.CharField(blank=True, max_length=60, verbose_name="平台指标名")),
+                ("note", models.TextField(blank=True, verbose_name="出处与说明")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="evaluation.indicator",
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nodes",
+                        to="evaluation.indicatorsystem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评价指标',
-                'verbose_name_plural': '评价指标',
-                'ordering': ['system', 'order'],
+                "verbose_name": "评价指标",
+                "verbose_name_plural": "评价指标",
+                "ordering": ["system", "order"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("system", "code"), name="evaluation_indicator_code")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Round',
+            name="Round",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='评价名称')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='评价年度')),
-                ('starts_on', models.DateField(verbose_name='开始日期')),
-                ('ends_on', models.DateField(verbose_name='截止日期')),
-                ('status', models.CharField(choices=[('collecting', '数据采集中'), ('closed', '已结束')], default='collecting', max_length=12, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evaluation_rounds', to='orgs.unit', verbose_name='组织单位')),
-                ('previous', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='evaluation.round', verbose_name='上一轮评价')),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='evaluation.indicatorsystem', verbose_name='指标体系')),
-                ('units', models.ManyToManyField(related_name='evaluated_in', to='orgs.unit', verbose_name='被评价单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="评价名称")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="评价年度")),
+                ("starts_on", models.DateField(verbose_name="开始日期")),
+                ("ends_on", models.DateField(verbose_name="截止日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("collecting", "数据采集中"), ("closed", "已结束")],
+                        default="collecting",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluation_rounds",
+                        to="orgs.unit",
+                        verbose_name="组织单位",
+                    ),
+                ),
+                (
+                    "previous",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="evaluation.round",
+                        verbose_name="上一轮评价",
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rounds",
+                        to="evaluation.indicatorsystem",
+                        verbose_name="指标体系",
+                    ),
+                ),
+                (
+                    "units",
+                    models.ManyToManyField(
+                        related_name="evaluated_in", to="orgs.unit", verbose_name="被评价单位"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评价轮次',
-                'verbose_name_plural': '评价轮次',
-                'ordering': ['-year', '-pk'],
+                "verbose_name": "评价轮次",
+                "verbose_name_plural": "评价轮次",
+                "ordering": ["-year", "-pk"],
+                "indexes": [models.Index(fields=["year"], name="evaluation__year_277528_idx")],
             },
         ),
         migrations.CreateModel(
-            name='ReportLog',
+            name="ReportLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('unit_pdf', '单位报告（PDF）'), ('unit_docx', '单位报告（Word）'), ('summary_pdf', '总报告（PDF）'), ('summary_docx', '总报告（Word）')], max_length=14)),
-                ('at', models.DateTimeField()),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='evaluation.round')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Benchmark',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='对标对象')),
-                ('value', models.DecimalField(decimal_places=6, max_digits=20, verbose_name='数值')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='evaluation.indicator')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='benchmarks', to='evaluation.round')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='RoundMember',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='evaluation.round')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evaluation_rounds', to=settings.AUTH_USER_MODEL)),
-            ],
-        ),
-        migrations.CreateModel(
-            name='UnitScore',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('overall', models.DecimalField(decimal_places=20, max_digits=30, null=True)),
-                ('scores', models.JSONField(default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='evaluation.round')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Value',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='数值')),
-                ('status', models.CharField(choices=[('entry', '录入中'), ('review', '待审核'), ('accepted', '已通过')], default='entry', max_length=10, verbose_name='状态')),
-                ('origin', models.CharField(choices=[('entered', '人工录入'), ('imported', 'Excel导入'), ('live', '平台实时数据'), ('override', '人工修正')], default='entered', max_length=10, verbose_name='来源')),
-                ('metric', models.CharField(blank=True, max_length=60, verbose_name='平台指标')),
-                ('missing_reason', models.CharField(blank=True, max_length=200, verbose_name='缺失原因')),
-                ('override_reason', models.TextField(blank=True, verbose_name='修正理由')),
-                ('source_document', models.CharField(blank=True, max_length=200, verbose_name='资料来源')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('review_comment', models.CharField(blank=True, max_length=200, verbose_name='审核意见')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='values', to='evaluation.indicator', verbose_name='指标')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='evaluation.round')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='被评价单位')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("unit_pdf", "单位报告（PDF）"),
+                            ("unit_docx", "单位报告（Word）"),
+                            ("summary_pdf", "总报告（PDF）"),
+                            ("summary_docx", "总报告（Word）"),
+                        ],
+                        max_length=14,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.unit",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="evaluation.round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标数值',
-                'verbose_name_plural': '指标数值',
+                "indexes": [models.Index(fields=["at"], name="evaluation__at_11bfe3_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Benchmark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='evaluation/evidence/%Y/%m/', verbose_name='附件')),
-                ('name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('value', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='evaluation.value')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="对标对象")),
+                ("value", models.DecimalField(decimal_places=6, max_digits=20, verbose_name="数值")),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="evaluation.indicator",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="benchmarks",
+                        to="evaluation.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("round", "name", "indicator"), name="evaluation_benchmark_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ValueChange',
+            name="RoundMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('action', models.CharField(max_length=40)),
-                ('old_value', models.DecimalField(decimal_places=6, max_digits=20, null=True)),
-                ('new_value', models.DecimalField(decimal_places=6, max_digits=20, null=True)),
-                ('old_status', models.CharField(blank=True, max_length=10)),
-                ('new_status', models.CharField(blank=True, max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('value', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='evaluation.value')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="evaluation.round",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evaluation_rounds",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "constraints": [
+                    models.UniqueConstraint(fields=("round", "user"), name="evaluation_member_unique")
+                ],
             },
         ),
-        migrations.AddConstraint(
-            model_name='indicatorsystem',
-            constraint=models.UniqueConstraint(fields=('code', 'year'), name='evaluation_system_code_year'),
+        migrations.CreateModel(
+            name="UnitScore",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("overall", models.DecimalField(decimal_places=20, max_digits=30, null=True)),
+                ("scores", models.JSONField(default=dict)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="evaluation.round",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.unit"
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(fields=("round", "unit"), name="evaluation_unitscore_unique")
+                ],
+            },
         ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.UniqueConstraint(fields=('system', 'code'), name='evaluation_indicator_code'),
+        migrations.CreateModel(
+            name="Value",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="数值"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("entry", "录入中"), ("review", "待审核"), ("accepted", "已通过")],
+                        default="entry",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("entered", "人工录入"),
+                            ("imported", "Excel导入"),
+                            ("live", "平台实时数据"),
+                            ("override", "人工修正"),
+                        ],
+                        default="entered",
+                        max_length=10,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("metric", models.CharField(blank=True, max_length=60, verbose_name="平台指标")),
+                ("missing_reason", models.CharField(blank=True, max_length=200, verbose_name="缺失原因")),
+                ("override_reason", models.TextField(blank=True, verbose_name="修正理由")),
+                ("source_document", models.CharField(blank=True, max_length=200, verbose_name="资料来源")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                ("review_comment", models.CharField(blank=True, max_length=200, verbose_name="审核意见")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="values",
+                        to="evaluation.indicator",
+                        verbose_name="指标",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="evaluation.round",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="被评价单位",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "指标数值",
+                "verbose_name_plural": "指标数值",
+                "indexes": [
+                    models.Index(fields=["round", "status"], name="evaluation__round_i_dc3418_idx"),
+                    models.Index(fields=["round", "indicator"], name="evaluation__round_i_ab0ea3_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("round", "unit", "indicator"), name="evaluation_value_unique"
+                    )
+                ],
+            },
         ),
-        migrations.AddIndex(
-            model_name='round',
-            index=models.Index(fields=['year'], name='evaluation__year_277528_idx'),
+        migrations.CreateModel(
+            name="Evidence",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="evaluation/evidence/%Y/%m/", verbose_name="附件")),
+                ("name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "value",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="evaluation.value",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["pk"],
+            },
         ),
-        migrations.AddIndex(
-            model_name='reportlog',
-            index=models.Index(fields=['at'], name='evaluation__at_11bfe3_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='benchmark',
-            constraint=models.UniqueConstraint(fields=('round', 'name', 'indicator'), name='evaluation_benchmark_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='roundmember',
-            constraint=models.UniqueConstraint(fields=('round', 'user'), name='evaluation_member_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='unitscore',
-            constraint=models.UniqueConstraint(fields=('round', 'unit'), name='evaluation_unitscore_unique'),
-        ),
-        migrations.AddIndex(
-            model_name='value',
-            index=models.Index(fields=['round', 'status'], name='evaluation__round_i_dc3418_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='value',
-            index=models.Index(fields=['round', 'indicator'], name='evaluation__round_i_ab0ea3_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='value',
-            constraint=models.UniqueConstraint(fields=('round', 'unit', 'indicator'), name='evaluation_value_unique'),
+        migrations.CreateModel(
+            name="ValueChange",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("action", models.CharField(max_length=40)),
+                ("old_value", models.DecimalField(decimal_places=6, max_digits=20, null=True)),
+                ("new_value", models.DecimalField(decimal_places=6, max_digits=20, null=True)),
+                ("old_status", models.CharField(blank=True, max_length=10)),
+                ("new_status", models.CharField(blank=True, max_length=10)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "value",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="evaluation.value",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["at", "pk"],
+            },
         ),
     ]

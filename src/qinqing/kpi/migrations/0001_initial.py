@@ -128,6 +128,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "预算项目",
                 "verbose_name_plural": "预算项目",
                 "ordering": ["-year", "unit__path", "ordering", "id"],
+                "indexes": [models.Index(fields=["year", "unit"], name="kpi_budgetp_year_79ea7d_idx")],
             },
         ),
         migrations.CreateModel(
@@ -186,6 +187,23 @@ class Migration(migrations.Migration):
                 "verbose_name": "故障记录",
                 "verbose_name_plural": "故障记录",
                 "ordering": ["-started_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["system", "started_at"], name="kpi_inciden_system_1f0190_idx"),
+                    models.Index(
+                        fields=["detected_by", "probe_check", "ended_at"],
+                        name="kpi_inciden_detecte_52fd0a_idx",
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ended_at__isnull", True),
+                            ("ended_at__gte", models.F("started_at")),
+                            _connector="OR",
+                        ),
+                        name="kpi_incident_end_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -341,33 +359,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "运维请求",
                 "verbose_name_plural": "运维请求",
                 "ordering": ["-raised_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["system", "raised_at"], name="kpi_mainten_system_d996ad_idx")
+                ],
             },
-        ),
-        migrations.AddIndex(
-            model_name="budgetproject",
-            index=models.Index(fields=["year", "unit"], name="kpi_budgetp_year_79ea7d_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(fields=["system", "started_at"], name="kpi_inciden_system_1f0190_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(
-                fields=["detected_by", "probe_check", "ended_at"], name="kpi_inciden_detecte_52fd0a_idx"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="incident",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ended_at__isnull", True), ("ended_at__gte", models.F("started_at")), _connector="OR"
-                ),
-                name="kpi_incident_end_after_start",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="maintenancerequest",
-            index=models.Index(fields=["system", "raised_at"], name="kpi_mainten_system_d996ad_idx"),
         ),
     ]

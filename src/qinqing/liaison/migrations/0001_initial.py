@@ -2,10 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import qinqing.liaison.models
 from django.conf import settings
 from django.db import migrations, models
-
-import qinqing.liaison.models
 
 
 class Migration(migrations.Migration):
@@ -196,6 +195,31 @@ class Migration(migrations.Migration):
                 "verbose_name": "包联关系",
                 "verbose_name_plural": "包联关系",
                 "ordering": ["level", "leader_id", "start_date", "id"],
+                "indexes": [
+                    models.Index(fields=["leader", "end_date"], name="liaison_asg_leader"),
+                    models.Index(fields=["enterprise", "end_date"], name="liaison_asg_enterprise"),
+                    models.Index(fields=["project", "end_date"], name="liaison_asg_project"),
+                    models.Index(fields=["unit", "level"], name="liaison_asg_unit_level"),
+                    models.Index(fields=["level", "start_date"], name="liaison_asg_level"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("enterprise__isnull", False), ("project__isnull", True)),
+                            models.Q(("enterprise__isnull", True), ("project__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="liaison_assignment_one_target",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_date__isnull", True),
+                            ("end_date__gte", models.F("start_date")),
+                            _connector="OR",
+                        ),
+                        name="liaison_assignment_dates",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -320,6 +344,13 @@ class Migration(migrations.Migration):
                 "verbose_name": "提级建议",
                 "verbose_name_plural": "提级建议",
                 "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["to_unit", "status"], name="liaison_proposal_to"),
+                    models.Index(fields=["status", "created_at"], name="liaison_proposal_status"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("demand", "from_unit"), name="liaison_proposal_once")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -386,6 +417,10 @@ class Migration(migrations.Migration):
                 "verbose_name": "协调会议",
                 "verbose_name_plural": "协调会议",
                 "ordering": ["-held_on", "-id"],
+                "indexes": [
+                    models.Index(fields=["unit", "held_on"], name="liaison_meeting_unit"),
+                    models.Index(fields=["held_on"], name="liaison_meeting_date"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -443,6 +478,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "会议落实事项",
                 "verbose_name_plural": "会议落实事项",
                 "ordering": ["meeting_id", "id"],
+                "indexes": [models.Index(fields=["demand"], name="liaison_followup_demand")],
             },
         ),
         migrations.CreateModel(
@@ -545,6 +581,13 @@ class Migration(migrations.Migration):
                 "verbose_name": "走访记录",
                 "verbose_name_plural": "走访记录",
                 "ordering": ["-visited_on", "-id"],
+                "indexes": [
+                    models.Index(fields=["leader", "visited_on"], name="liaison_visit_leader"),
+                    models.Index(fields=["enterprise", "visited_on"], name="liaison_visit_enterprise"),
+                    models.Index(fields=["unit", "visited_on"], name="liaison_visit_unit"),
+                    models.Index(fields=["visited_on"], name="liaison_visit_date"),
+                    models.Index(fields=["form", "visited_on"], name="liaison_visit_form"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -608,94 +651,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "走访问题",
                 "verbose_name_plural": "走访问题",
                 "ordering": ["visit_id", "position"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("visit", "position"), name="liaison_problem_position")
+                ],
             },
-        ),
-        migrations.AddIndex(
-            model_name="assignment",
-            index=models.Index(fields=["leader", "end_date"], name="liaison_asg_leader"),
-        ),
-        migrations.AddIndex(
-            model_name="assignment",
-            index=models.Index(fields=["enterprise", "end_date"], name="liaison_asg_enterprise"),
-        ),
-        migrations.AddIndex(
-            model_name="assignment",
-            index=models.Index(fields=["project", "end_date"], name="liaison_asg_project"),
-        ),
-        migrations.AddIndex(
-            model_name="assignment",
-            index=models.Index(fields=["unit", "level"], name="liaison_asg_unit_level"),
-        ),
-        migrations.AddIndex(
-            model_name="assignment",
-            index=models.Index(fields=["level", "start_date"], name="liaison_asg_level"),
-        ),
-        migrations.AddConstraint(
-            model_name="assignment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("enterprise__isnull", False), ("project__isnull", True)),
-                    models.Q(("enterprise__isnull", True), ("project__isnull", False)),
-                    _connector="OR",
-                ),
-                name="liaison_assignment_one_target",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="assignment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("end_date__isnull", True), ("end_date__gte", models.F("start_date")), _connector="OR"
-                ),
-                name="liaison_assignment_dates",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="escalationproposal",
-            index=models.Index(fields=["to_unit", "status"], name="liaison_proposal_to"),
-        ),
-        migrations.AddIndex(
-            model_name="escalationproposal",
-            index=models.Index(fields=["status", "created_at"], name="liaison_proposal_status"),
-        ),
-        migrations.AddConstraint(
-            model_name="escalationproposal",
-            constraint=models.UniqueConstraint(fields=("demand", "from_unit"), name="liaison_proposal_once"),
-        ),
-        migrations.AddIndex(
-            model_name="meeting",
-            index=models.Index(fields=["unit", "held_on"], name="liaison_meeting_unit"),
-        ),
-        migrations.AddIndex(
-            model_name="meeting",
-            index=models.Index(fields=["held_on"], name="liaison_meeting_date"),
-        ),
-        migrations.AddIndex(
-            model_name="followup",
-            index=models.Index(fields=["demand"], name="liaison_followup_demand"),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["leader", "visited_on"], name="liaison_visit_leader"),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["enterprise", "visited_on"], name="liaison_visit_enterprise"),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["unit", "visited_on"], name="liaison_visit_unit"),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["visited_on"], name="liaison_visit_date"),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["form", "visited_on"], name="liaison_visit_form"),
-        ),
-        migrations.AddConstraint(
-            model_name="visitproblem",
-            constraint=models.UniqueConstraint(fields=("visit", "position"), name="liaison_problem_position"),
         ),
     ]

@@ -9,331 +9,672 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('investment', '0005_project_stage_since_index'),
-        ('orgs', '0001_initial'),
+        ("investment", "0005_project_stage_since_index"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PortalState',
+            name="PortalState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveBigIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('projects_synced_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveBigIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("projects_synced_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': '门户快照状态',
-                'verbose_name_plural': '门户快照状态',
+                "verbose_name": "门户快照状态",
+                "verbose_name_plural": "门户快照状态",
             },
         ),
         migrations.CreateModel(
-            name='Edition',
+            name="Edition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('guide', '投资指南'), ('brochure', '招商项目册'), ('policies', '政策汇编'), ('parks', '产业园区手册')], max_length=10, verbose_name='出版物')),
-                ('title', models.CharField(max_length=100, verbose_name='书名')),
-                ('edition', models.CharField(max_length=40, verbose_name='版次')),
-                ('pagesize', models.CharField(choices=[('A4', 'A4'), ('A5', 'A5')], default='A4', max_length=2, verbose_name='开本')),
-                ('edition_date', models.DateField(verbose_name='出版日期')),
-                ('print_run', models.PositiveIntegerField(default=0, verbose_name='印数（册）')),
-                ('unit_cost_yuan', models.DecimalField(decimal_places=2, max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='单价（元/册）')),
-                ('printed_on', models.DateField(blank=True, null=True, verbose_name='印制完成日期')),
-                ('contents', models.JSONField(blank=True, default=list, verbose_name='收录内容')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '生成中'), ('done', '已生成'), ('failed', '生成失败')], default='queued', max_length=8, verbose_name='生成状态')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='进度（%）')),
-                ('message', models.CharField(blank=True, max_length=300, verbose_name='生成说明')),
-                ('pdf', models.FileField(blank=True, upload_to='portal/editions/', verbose_name='PDF')),
-                ('docx', models.FileField(blank=True, upload_to='portal/editions/', verbose_name='Word')),
-                ('pages', models.PositiveIntegerField(default=0, verbose_name='页数')),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='编印单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("guide", "投资指南"),
+                            ("brochure", "招商项目册"),
+                            ("policies", "政策汇编"),
+                            ("parks", "产业园区手册"),
+                        ],
+                        max_length=10,
+                        verbose_name="出版物",
+                    ),
+                ),
+                ("title", models.CharField(max_length=100, verbose_name="书名")),
+                ("edition", models.CharField(max_length=40, verbose_name="版次")),
+                (
+                    "pagesize",
+                    models.CharField(
+                        choices=[("A4", "A4"), ("A5", "A5")], default="A4", max_length=2, verbose_name="开本"
+                    ),
+                ),
+                ("edition_date", models.DateField(verbose_name="出版日期")),
+                ("print_run", models.PositiveIntegerField(default=0, verbose_name="印数（册）")),
+                (
+                    "unit_cost_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=8,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="单价（元/册）",
+                    ),
+                ),
+                ("printed_on", models.DateField(blank=True, null=True, verbose_name="印制完成日期")),
+                ("contents", models.JSONField(blank=True, default=list, verbose_name="收录内容")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "生成中"),
+                            ("done", "已生成"),
+                            ("failed", "生成失败"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                        verbose_name="生成状态",
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0, verbose_name="进度（%）")),
+                ("message", models.CharField(blank=True, max_length=300, verbose_name="生成说明")),
+                ("pdf", models.FileField(blank=True, upload_to="portal/editions/", verbose_name="PDF")),
+                ("docx", models.FileField(blank=True, upload_to="portal/editions/", verbose_name="Word")),
+                ("pages", models.PositiveIntegerField(default=0, verbose_name="页数")),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="编印单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '出版物版次',
-                'verbose_name_plural': '出版物版次',
-                'ordering': ['-edition_date', '-id'],
+                "verbose_name": "出版物版次",
+                "verbose_name_plural": "出版物版次",
+                "ordering": ["-edition_date", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="portal_edit_status_12085e_idx"),
+                    models.Index(fields=["printed_on"], name="portal_edit_printed_40e7b5_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EditionError',
+            name="EditionError",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('found_on', models.DateField(verbose_name='发现日期')),
-                ('page', models.CharField(blank=True, max_length=40, verbose_name='页码/位置')),
-                ('description', models.CharField(max_length=300, verbose_name='差错说明')),
-                ('copies_affected', models.PositiveIntegerField(default=1, verbose_name='涉及册数')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='errors', to='portal.edition')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("found_on", models.DateField(verbose_name="发现日期")),
+                ("page", models.CharField(blank=True, max_length=40, verbose_name="页码/位置")),
+                ("description", models.CharField(max_length=300, verbose_name="差错说明")),
+                ("copies_affected", models.PositiveIntegerField(default=1, verbose_name="涉及册数")),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="errors",
+                        to="portal.edition",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '印刷差错',
-                'verbose_name_plural': '印刷差错',
-                'ordering': ['-found_on', '-id'],
+                "verbose_name": "印刷差错",
+                "verbose_name_plural": "印刷差错",
+                "ordering": ["-found_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('profile', '城市概况'), ('park', '产业园区'), ('cluster', '产业集群'), ('policy', '优惠政策'), ('news', '新闻动态'), ('event', '招商活动/展会')], max_length=10, verbose_name='类型')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('review', '待审核'), ('returned', '已退回'), ('scheduled', '待定时发布'), ('published', '已发布'), ('unpublished', '已下线')], default='draft', max_length=12, verbose_name='状态')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('title_en', models.CharField(blank=True, max_length=200, verbose_name='标题（英文）')),
-                ('summary', models.CharField(blank=True, max_length=500, verbose_name='摘要')),
-                ('summary_en', models.CharField(blank=True, max_length=500, verbose_name='摘要（英文）')),
-                ('body', models.TextField(blank=True, verbose_name='正文')),
-                ('body_en', models.TextField(blank=True, verbose_name='正文（英文）')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='类型字段')),
-                ('ordering', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('online', models.BooleanField(default=False, verbose_name='公开中')),
-                ('publish_at', models.DateTimeField(blank=True, null=True, verbose_name='定时发布时间')),
-                ('unpublish_at', models.DateTimeField(blank=True, null=True, verbose_name='定时下线时间')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('review_comment', models.CharField(blank=True, max_length=300, verbose_name='审核意见')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='维护单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("profile", "城市概况"),
+                            ("park", "产业园区"),
+                            ("cluster", "产业集群"),
+                            ("policy", "优惠政策"),
+                            ("news", "新闻动态"),
+                            ("event", "招商活动/展会"),
+                        ],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("review", "待审核"),
+                            ("returned", "已退回"),
+                            ("scheduled", "待定时发布"),
+                            ("published", "已发布"),
+                            ("unpublished", "已下线"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("title_en", models.CharField(blank=True, max_length=200, verbose_name="标题（英文）")),
+                ("summary", models.CharField(blank=True, max_length=500, verbose_name="摘要")),
+                ("summary_en", models.CharField(blank=True, max_length=500, verbose_name="摘要（英文）")),
+                ("body", models.TextField(blank=True, verbose_name="正文")),
+                ("body_en", models.TextField(blank=True, verbose_name="正文（英文）")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="类型字段")),
+                ("ordering", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("online", models.BooleanField(default=False, verbose_name="公开中")),
+                ("publish_at", models.DateTimeField(blank=True, null=True, verbose_name="定时发布时间")),
+                ("unpublish_at", models.DateTimeField(blank=True, null=True, verbose_name="定时下线时间")),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="发布时间")),
+                ("review_comment", models.CharField(blank=True, max_length=300, verbose_name="审核意见")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="维护单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '门户内容',
-                'verbose_name_plural': '门户内容',
-                'ordering': ['kind', 'ordering', '-id'],
+                "verbose_name": "门户内容",
+                "verbose_name_plural": "门户内容",
+                "ordering": ["kind", "ordering", "-id"],
+                "indexes": [
+                    models.Index(fields=["kind", "status"], name="portal_entr_kind_51072d_idx"),
+                    models.Index(fields=["status", "publish_at"], name="portal_entr_status_9a8ad8_idx"),
+                    models.Index(fields=["status", "unpublish_at"], name="portal_entr_status_e39b98_idx"),
+                    models.Index(fields=["unit", "kind"], name="portal_entr_unit_id_44ac41_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EntryFile',
+            name="EntryFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=100, verbose_name='附件名称')),
-                ('file', models.FileField(upload_to='portal/files/%Y/', verbose_name='文件')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='portal.entry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=100, verbose_name="附件名称")),
+                ("file", models.FileField(upload_to="portal/files/%Y/", verbose_name="文件")),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="files", to="portal.entry"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策附件',
-                'verbose_name_plural': '政策附件',
-                'ordering': ['id'],
+                "verbose_name": "政策附件",
+                "verbose_name_plural": "政策附件",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='EntryVersion',
+            name="EntryVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版本')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('review', '待审核'), ('returned', '已退回'), ('scheduled', '待定时发布'), ('published', '已发布'), ('unpublished', '已下线')], max_length=12, verbose_name='状态')),
-                ('payload', models.JSONField(verbose_name='内容')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('saved_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='portal.entry')),
-                ('saved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="版本")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("review", "待审核"),
+                            ("returned", "已退回"),
+                            ("scheduled", "待定时发布"),
+                            ("published", "已发布"),
+                            ("unpublished", "已下线"),
+                        ],
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("payload", models.JSONField(verbose_name="内容")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("saved_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="portal.entry",
+                    ),
+                ),
+                (
+                    "saved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '内容版本',
-                'verbose_name_plural': '内容版本',
-                'ordering': ['entry', '-id'],
+                "verbose_name": "内容版本",
+                "verbose_name_plural": "内容版本",
+                "ordering": ["entry", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Image',
+            name="Image",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('original', models.CharField(max_length=200, verbose_name='原图')),
-                ('sizes', models.JSONField(default=dict, verbose_name='尺寸')),
-                ('width', models.PositiveIntegerField(default=0)),
-                ('height', models.PositiveIntegerField(default=0)),
-                ('alt', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("original", models.CharField(max_length=200, verbose_name="原图")),
+                ("sizes", models.JSONField(default=dict, verbose_name="尺寸")),
+                ("width", models.PositiveIntegerField(default=0)),
+                ("height", models.PositiveIntegerField(default=0)),
+                ("alt", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '图片',
-                'verbose_name_plural': '图片',
+                "verbose_name": "图片",
+                "verbose_name_plural": "图片",
             },
         ),
         migrations.AddField(
-            model_name='entry',
-            name='image',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.image', verbose_name='图片'),
+            model_name="entry",
+            name="image",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="portal.image",
+                verbose_name="图片",
+            ),
         ),
         migrations.CreateModel(
-            name='Inquiry',
+            name="Inquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='编号')),
-                ('token', models.CharField(editable=False, max_length=64, unique=True, verbose_name='查询令牌')),
-                ('project_name', models.CharField(blank=True, max_length=200, verbose_name='意向项目名称')),
-                ('company', models.CharField(max_length=100, verbose_name='单位名称')),
-                ('contact', models.CharField(max_length=30, verbose_name='联系人')),
-                ('phone', models.CharField(max_length=11, verbose_name='手机号')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='电子邮箱')),
-                ('message', models.TextField(verbose_name='洽谈内容')),
-                ('lang', models.CharField(default='zh', max_length=5)),
-                ('source', models.CharField(default='web', max_length=20, verbose_name='来源')),
-                ('consent_at', models.DateTimeField(verbose_name='同意告知书时间')),
-                ('consent_version', models.CharField(max_length=20, verbose_name='告知书版本')),
-                ('fingerprint', models.CharField(max_length=64, unique=True)),
-                ('status', models.CharField(choices=[('received', '待答复'), ('answered', '已答复'), ('lead', '已转为项目线索'), ('declined', '不予受理'), ('closed', '已办结')], default='received', max_length=10, verbose_name='状态')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='提交时间')),
-                ('due_at', models.DateTimeField(verbose_name='答复期限')),
-                ('warn_at', models.DateTimeField(verbose_name='临期提醒时间')),
-                ('provisional', models.BooleanField(default=False, verbose_name='期限为暂定')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='首次答复时间')),
-                ('lead_at', models.DateTimeField(blank=True, null=True, verbose_name='转线索时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='办结/不予受理时间')),
-                ('rating', models.PositiveSmallIntegerField(blank=True, choices=[(5, '非常满意'), (4, '满意'), (3, '基本满意'), (2, '不满意'), (1, '非常不满意')], null=True, verbose_name='评价')),
-                ('rated_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('lead_project', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='portal_inquiry', to='investment.project', verbose_name='转化的项目线索')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='investment.project', verbose_name='意向项目')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='受理单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="编号")),
+                (
+                    "token",
+                    models.CharField(editable=False, max_length=64, unique=True, verbose_name="查询令牌"),
+                ),
+                ("project_name", models.CharField(blank=True, max_length=200, verbose_name="意向项目名称")),
+                ("company", models.CharField(max_length=100, verbose_name="单位名称")),
+                ("contact", models.CharField(max_length=30, verbose_name="联系人")),
+                ("phone", models.CharField(max_length=11, verbose_name="手机号")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="电子邮箱")),
+                ("message", models.TextField(verbose_name="洽谈内容")),
+                ("lang", models.CharField(default="zh", max_length=5)),
+                ("source", models.CharField(default="web", max_length=20, verbose_name="来源")),
+                ("consent_at", models.DateTimeField(verbose_name="同意告知书时间")),
+                ("consent_version", models.CharField(max_length=20, verbose_name="告知书版本")),
+                ("fingerprint", models.CharField(max_length=64, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "待答复"),
+                            ("answered", "已答复"),
+                            ("lead", "已转为项目线索"),
+                            ("declined", "不予受理"),
+                            ("closed", "已办结"),
+                        ],
+                        default="received",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="提交时间"),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="答复期限")),
+                ("warn_at", models.DateTimeField(verbose_name="临期提醒时间")),
+                ("provisional", models.BooleanField(default=False, verbose_name="期限为暂定")),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="首次答复时间")),
+                ("lead_at", models.DateTimeField(blank=True, null=True, verbose_name="转线索时间")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="办结/不予受理时间")),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (5, "非常满意"),
+                            (4, "满意"),
+                            (3, "基本满意"),
+                            (2, "不满意"),
+                            (1, "非常不满意"),
+                        ],
+                        null=True,
+                        verbose_name="评价",
+                    ),
+                ),
+                ("rated_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "lead_project",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="portal_inquiry",
+                        to="investment.project",
+                        verbose_name="转化的项目线索",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="investment.project",
+                        verbose_name="意向项目",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="受理单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '对接洽谈',
-                'verbose_name_plural': '对接洽谈',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "对接洽谈",
+                "verbose_name_plural": "对接洽谈",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["unit", "status", "due_at"], name="portal_inqu_unit_id_b8e903_idx"),
+                    models.Index(fields=["status", "due_at"], name="portal_inqu_status_a18300_idx"),
+                    models.Index(fields=["status", "warn_at"], name="portal_inqu_status_3cbc46_idx"),
+                    models.Index(fields=["created_at"], name="portal_inqu_created_32c70a_idx"),
+                    models.Index(fields=["phone", "created_at"], name="portal_inqu_phone_ce6b2a_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InquiryEvent',
+            name="InquiryEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20, verbose_name='操作')),
-                ('text', models.TextField(blank=True, verbose_name='内容')),
-                ('public', models.BooleanField(default=False, verbose_name='公开答复')),
-                ('unit_name', models.CharField(blank=True, max_length=100)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='portal.inquiry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=20, verbose_name="操作")),
+                ("text", models.TextField(blank=True, verbose_name="内容")),
+                ("public", models.BooleanField(default=False, verbose_name="公开答复")),
+                ("unit_name", models.CharField(blank=True, max_length=100)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="portal.inquiry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '洽谈记录',
-                'verbose_name_plural': '洽谈记录',
-                'ordering': ['inquiry', 'at', 'id'],
+                "verbose_name": "洽谈记录",
+                "verbose_name_plural": "洽谈记录",
+                "ordering": ["inquiry", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='InquiryReminder',
+            name="InquiryReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('threshold', models.CharField(max_length=10)),
-                ('deadline', models.DateTimeField()),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portal.inquiry')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='PortalSettings',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('site_name', models.CharField(default='乌鲁木齐招商', max_length=60, verbose_name='门户名称')),
-                ('site_name_en', models.CharField(default='Invest in Urumqi', max_length=60, verbose_name='门户名称（英文）')),
-                ('answer_days', models.PositiveSmallIntegerField(default=3, verbose_name='答复时限（工作日）')),
-                ('warn_share', models.DecimalField(decimal_places=2, default=Decimal('0.34'), max_digits=3, verbose_name='剩余时限占比低于此值亮黄灯')),
-                ('notice_version', models.CharField(default='2026-1', max_length=20, verbose_name='个人信息处理告知书版本')),
-                ('notice_text', models.TextField(default='您提交的单位名称、联系人、电话和电子邮箱仅用于本次投资洽谈的联系与答复，由受理单位依法保存，不向第三方提供。您可以联系受理单位查询、更正或删除。', verbose_name='个人信息处理告知书')),
-                ('inquiry_ip_limit', models.PositiveSmallIntegerField(default=10, verbose_name='每个地址每小时最多提交')),
-                ('inquiry_phone_limit', models.PositiveSmallIntegerField(default=3, verbose_name='每个手机号每天最多提交')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('default_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='综合咨询受理单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("threshold", models.CharField(max_length=10)),
+                ("deadline", models.DateTimeField()),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="portal.inquiry"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '门户设置',
-                'verbose_name_plural': '门户设置',
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("inquiry", "threshold", "deadline"), name="portal_reminder_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PublicItem',
+            name="PortalSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=10)),
-                ('ref', models.PositiveBigIntegerField()),
-                ('payload', models.JSONField()),
-                ('search_text', models.TextField(blank=True)),
-                ('source_version', models.PositiveIntegerField(default=0)),
-                ('ordering', models.PositiveIntegerField(default=0)),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "site_name",
+                    models.CharField(default="乌鲁木齐招商", max_length=60, verbose_name="门户名称"),
+                ),
+                (
+                    "site_name_en",
+                    models.CharField(
+                        default="Invest in Urumqi", max_length=60, verbose_name="门户名称（英文）"
+                    ),
+                ),
+                (
+                    "answer_days",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="答复时限（工作日）"),
+                ),
+                (
+                    "warn_share",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.34"),
+                        max_digits=3,
+                        verbose_name="剩余时限占比低于此值亮黄灯",
+                    ),
+                ),
+                (
+                    "notice_version",
+                    models.CharField(default="2026-1", max_length=20, verbose_name="个人信息处理告知书版本"),
+                ),
+                (
+                    "notice_text",
+                    models.TextField(
+                        default="您提交的单位名称、联系人、电话和电子邮箱仅用于本次投资洽谈的联系与答复，由受理单位依法保存，不向第三方提供。您可以联系受理单位查询、更正或删除。",
+                        verbose_name="个人信息处理告知书",
+                    ),
+                ),
+                (
+                    "inquiry_ip_limit",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="每个地址每小时最多提交"),
+                ),
+                (
+                    "inquiry_phone_limit",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="每个手机号每天最多提交"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "default_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="综合咨询受理单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '公开快照',
-                'verbose_name_plural': '公开快照',
-                'indexes': [models.Index(fields=['kind', 'ordering', 'ref'], name='portal_publ_kind_8e4dfc_idx')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'ref'), name='portal_public_kind_ref')],
+                "verbose_name": "门户设置",
+                "verbose_name_plural": "门户设置",
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="PublicItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('page', models.CharField(max_length=30)),
-                ('source', models.CharField(max_length=20)),
-                ('count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=10)),
+                ("ref", models.PositiveBigIntegerField()),
+                ("payload", models.JSONField()),
+                ("search_text", models.TextField(blank=True)),
+                ("source_version", models.PositiveIntegerField(default=0)),
+                ("ordering", models.PositiveIntegerField(default=0)),
+                ("published_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': '访问量',
-                'verbose_name_plural': '访问量',
-                'constraints': [models.UniqueConstraint(fields=('day', 'page', 'source'), name='portal_visit_unique')],
+                "verbose_name": "公开快照",
+                "verbose_name_plural": "公开快照",
+                "indexes": [
+                    models.Index(fields=["kind", "ordering", "ref"], name="portal_publ_kind_8e4dfc_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "ref"), name="portal_public_kind_ref")
+                ],
             },
         ),
-        migrations.AddIndex(
-            model_name='edition',
-            index=models.Index(fields=['status', 'created_at'], name='portal_edit_status_12085e_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='edition',
-            index=models.Index(fields=['printed_on'], name='portal_edit_printed_40e7b5_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['kind', 'status'], name='portal_entr_kind_51072d_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['status', 'publish_at'], name='portal_entr_status_9a8ad8_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['status', 'unpublish_at'], name='portal_entr_status_e39b98_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['unit', 'kind'], name='portal_entr_unit_id_44ac41_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='inquiry',
-            index=models.Index(fields=['unit', 'status', 'due_at'], name='portal_inqu_unit_id_b8e903_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='inquiry',
-            index=models.Index(fields=['status', 'due_at'], name='portal_inqu_status_a18300_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='inquiry',
-            index=models.Index(fields=['status', 'warn_at'], name='portal_inqu_status_3cbc46_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='inquiry',
-            index=models.Index(fields=['created_at'], name='portal_inqu_created_32c70a_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='inquiry',
-            index=models.Index(fields=['phone', 'created_at'], name='portal_inqu_phone_ce6b2a_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='inquiryreminder',
-            constraint=models.UniqueConstraint(fields=('inquiry', 'threshold', 'deadline'), name='portal_reminder_once'),
+        migrations.CreateModel(
+            name="Visit",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("page", models.CharField(max_length=30)),
+                ("source", models.CharField(max_length=20)),
+                ("count", models.PositiveIntegerField(default=0)),
+            ],
+            options={
+                "verbose_name": "访问量",
+                "verbose_name_plural": "访问量",
+                "constraints": [
+                    models.UniqueConstraint(fields=("day", "page", "source"), name="portal_visit_unique")
+                ],
+            },
         ),
     ]

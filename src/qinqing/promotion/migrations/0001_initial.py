@@ -9,344 +9,899 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enterprises', '0002_contact_one_primary'),
-        ('investment', '0005_project_stage_since_index'),
-        ('orgs', '0001_initial'),
+        ("enterprises", "0002_contact_one_primary"),
+        ("investment", "0005_project_stage_since_index"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PromotionSettings',
+            name="PromotionSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attribution', models.CharField(choices=[('first', '首次接触（默认）'), ('last', '签约前最后一次接触'), ('even', '平均分配')], default='first', max_length=10, verbose_name='成效归属规则')),
-                ('warn_budget_share', models.DecimalField(decimal_places=1, default=Decimal('90'), max_digits=5, verbose_name='预算预警：已用比例达到（%）')),
-                ('remind_working_days', models.PositiveSmallIntegerField(default=1, verbose_name='下一步提醒：到期前第几个工作日')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "attribution",
+                    models.CharField(
+                        choices=[
+                            ("first", "首次接触（默认）"),
+                            ("last", "签约前最后一次接触"),
+                            ("even", "平均分配"),
+                        ],
+                        default="first",
+                        max_length=10,
+                        verbose_name="成效归属规则",
+                    ),
+                ),
+                (
+                    "warn_budget_share",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("90"),
+                        max_digits=5,
+                        verbose_name="预算预警：已用比例达到（%）",
+                    ),
+                ),
+                (
+                    "remind_working_days",
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="下一步提醒：到期前第几个工作日"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': '推介成效设置',
-                'verbose_name_plural': '推介成效设置',
+                "verbose_name": "推介成效设置",
+                "verbose_name_plural": "推介成效设置",
             },
         ),
         migrations.CreateModel(
-            name='YearStandard',
+            name="YearStandard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='年度')),
-                ('meal_xqz_yuan', models.DecimalField(decimal_places=2, default=Decimal('120'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='伙食补助：新疆、青海、西藏（元/人/天）')),
-                ('meal_other_yuan', models.DecimalField(decimal_places=2, default=Decimal('100'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='伙食补助：其他地区（元/人/天）')),
-                ('transport_xqz_yuan', models.DecimalField(decimal_places=2, default=Decimal('80'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='市内交通补助：新疆、青海、西藏（元/人/天）')),
-                ('transport_other_yuan', models.DecimalField(decimal_places=2, default=Decimal('80'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='市内交通补助：其他地区（元/人/天）')),
-                ('reception_meal_yuan', models.DecimalField(decimal_places=2, default=Decimal('150'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='公务接待：用餐（元/人/天）')),
-                ('reception_lodging_yuan', models.DecimalField(decimal_places=2, default=Decimal('380'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='公务接待：住宿（元/人/晚）')),
-                ('reception_transport_yuan', models.DecimalField(decimal_places=2, default=Decimal('600'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='公务接待：交通（元/天）')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="年度")),
+                (
+                    "meal_xqz_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("120"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="伙食补助：新疆、青海、西藏（元/人/天）",
+                    ),
+                ),
+                (
+                    "meal_other_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("100"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="伙食补助：其他地区（元/人/天）",
+                    ),
+                ),
+                (
+                    "transport_xqz_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("80"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="市内交通补助：新疆、青海、西藏（元/人/天）",
+                    ),
+                ),
+                (
+                    "transport_other_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("80"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="市内交通补助：其他地区（元/人/天）",
+                    ),
+                ),
+                (
+                    "reception_meal_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("150"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="公务接待：用餐（元/人/天）",
+                    ),
+                ),
+                (
+                    "reception_lodging_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("380"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="公务接待：住宿（元/人/晚）",
+                    ),
+                ),
+                (
+                    "reception_transport_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("600"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="公务接待：交通（元/天）",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
             ],
             options={
-                'verbose_name': '年度开支标准',
-                'verbose_name_plural': '年度开支标准',
-                'ordering': ['-year'],
+                "verbose_name": "年度开支标准",
+                "verbose_name_plural": "年度开支标准",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='Reception',
+            name="Reception",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='考察事由')),
-                ('start_date', models.DateField(verbose_name='开始日期')),
-                ('end_date', models.DateField(verbose_name='结束日期')),
-                ('origin', models.CharField(max_length=40, verbose_name='客商来源地（省份/国家）')),
-                ('delegation_size', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='来访人数')),
-                ('delegation_leaders', models.CharField(blank=True, max_length=200, verbose_name='客商带队人')),
-                ('hosts', models.CharField(max_length=200, verbose_name='接待人员')),
-                ('accompanying_leaders', models.CharField(blank=True, max_length=200, verbose_name='陪同领导')),
-                ('itinerary', models.TextField(blank=True, verbose_name='考察行程（现场、园区、会谈）')),
-                ('outcome', models.TextField(blank=True, verbose_name='考察成果')),
-                ('meal_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='用餐费（元）')),
-                ('lodging_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='住宿费（元）')),
-                ('lodging_nights', models.PositiveIntegerField(default=0, verbose_name='住宿（人·晚）')),
-                ('transport_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='交通费（元）')),
-                ('total_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='合计（元）')),
-                ('warnings', models.JSONField(blank=True, default=list, editable=False, verbose_name='超标准提示')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('cluster', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='investment.industrycluster', verbose_name='对接产业集群')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='接待单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="考察事由")),
+                ("start_date", models.DateField(verbose_name="开始日期")),
+                ("end_date", models.DateField(verbose_name="结束日期")),
+                ("origin", models.CharField(max_length=40, verbose_name="客商来源地（省份/国家）")),
+                (
+                    "delegation_size",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)], verbose_name="来访人数"
+                    ),
+                ),
+                (
+                    "delegation_leaders",
+                    models.CharField(blank=True, max_length=200, verbose_name="客商带队人"),
+                ),
+                ("hosts", models.CharField(max_length=200, verbose_name="接待人员")),
+                (
+                    "accompanying_leaders",
+                    models.CharField(blank=True, max_length=200, verbose_name="陪同领导"),
+                ),
+                ("itinerary", models.TextField(blank=True, verbose_name="考察行程（现场、园区、会谈）")),
+                ("outcome", models.TextField(blank=True, verbose_name="考察成果")),
+                (
+                    "meal_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="用餐费（元）",
+                    ),
+                ),
+                (
+                    "lodging_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="住宿费（元）",
+                    ),
+                ),
+                ("lodging_nights", models.PositiveIntegerField(default=0, verbose_name="住宿（人·晚）")),
+                (
+                    "transport_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="交通费（元）",
+                    ),
+                ),
+                (
+                    "total_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        editable=False,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="合计（元）",
+                    ),
+                ),
+                (
+                    "warnings",
+                    models.JSONField(blank=True, default=list, editable=False, verbose_name="超标准提示"),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="investment.industrycluster",
+                        verbose_name="对接产业集群",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="接待单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '考察接待',
-                'verbose_name_plural': '考察接待',
-                'ordering': ['-start_date', '-id'],
+                "verbose_name": "考察接待",
+                "verbose_name_plural": "考察接待",
+                "ordering": ["-start_date", "-id"],
+                "indexes": [
+                    models.Index(fields=["unit", "start_date"], name="promotion_r_unit_id_c21f6c_idx"),
+                    models.Index(fields=["start_date"], name="promotion_r_start_d_d77d19_idx"),
+                    models.Index(fields=["origin"], name="promotion_r_origin_e06a1c_idx"),
+                    models.Index(fields=["cluster"], name="promotion_r_cluster_f6fc79_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReceptionFirm',
+            name="ReceptionFirm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='企业名称')),
-                ('credit_code', models.CharField(blank=True, max_length=18, verbose_name='统一社会信用代码')),
-                ('origin', models.CharField(blank=True, max_length=40, verbose_name='来源地')),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.enterprise')),
-                ('reception', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='firms', to='promotion.reception')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="企业名称")),
+                ("credit_code", models.CharField(blank=True, max_length=18, verbose_name="统一社会信用代码")),
+                ("origin", models.CharField(blank=True, max_length=40, verbose_name="来源地")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "reception",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="firms",
+                        to="promotion.reception",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '来访企业',
-                'verbose_name_plural': '来访企业',
-                'ordering': ['reception', 'id'],
+                "verbose_name": "来访企业",
+                "verbose_name_plural": "来访企业",
+                "ordering": ["reception", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TaskForce',
+            name="TaskForce",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='工作组名称')),
-                ('base_province', models.CharField(max_length=20, verbose_name='驻地省份')),
-                ('base_city', models.CharField(max_length=40, verbose_name='驻地城市')),
-                ('start_date', models.DateField(verbose_name='开始日期')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-                ('leader', models.CharField(max_length=50, verbose_name='组长')),
-                ('members', models.TextField(help_text='每行一人：姓名 职务', verbose_name='成员')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clusters', models.ManyToManyField(blank=True, related_name='+', to='investment.industrycluster', verbose_name='目标产业集群')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='派出单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="工作组名称")),
+                ("base_province", models.CharField(max_length=20, verbose_name="驻地省份")),
+                ("base_city", models.CharField(max_length=40, verbose_name="驻地城市")),
+                ("start_date", models.DateField(verbose_name="开始日期")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="结束日期")),
+                ("leader", models.CharField(max_length=50, verbose_name="组长")),
+                ("members", models.TextField(help_text="每行一人：姓名 职务", verbose_name="成员")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clusters",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="investment.industrycluster",
+                        verbose_name="目标产业集群",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="派出单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '驻外招商工作组',
-                'verbose_name_plural': '驻外招商工作组',
-                'ordering': ['-start_date', '-id'],
+                "verbose_name": "驻外招商工作组",
+                "verbose_name_plural": "驻外招商工作组",
+                "ordering": ["-start_date", "-id"],
+                "indexes": [
+                    models.Index(fields=["unit", "start_date"], name="promotion_t_unit_id_98b78c_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TaskForceActivity',
+            name="TaskForceActivity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='日期')),
-                ('content', models.TextField(verbose_name='工作内容')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('task_force', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='promotion.taskforce')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="日期")),
+                ("content", models.TextField(verbose_name="工作内容")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "task_force",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activities",
+                        to="promotion.taskforce",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工作组活动',
-                'verbose_name_plural': '工作组活动',
-                'ordering': ['-on', '-id'],
+                "verbose_name": "工作组活动",
+                "verbose_name_plural": "工作组活动",
+                "ordering": ["-on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Trip',
+            name="Trip",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('resident', '驻点招商'), ('squad', '小分队招商'), ('expo', '展会'), ('roadshow', '推介会'), ('exchange', '招商交流会'), ('meeting', '招商引资总结交流会议')], max_length=10, verbose_name='类型')),
-                ('organiser', models.CharField(choices=[('region', '自治区组织'), ('department', '委办局组织'), ('own', '本单位组织')], default='own', max_length=10, verbose_name='组织方')),
-                ('title', models.CharField(max_length=200, verbose_name='名称')),
-                ('province', models.CharField(max_length=20, verbose_name='目的地省份')),
-                ('city', models.CharField(blank=True, max_length=40, verbose_name='城市')),
-                ('start_date', models.DateField(verbose_name='开始日期')),
-                ('end_date', models.DateField(verbose_name='结束日期')),
-                ('participants', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='人数')),
-                ('participant_names', models.CharField(blank=True, max_length=300, verbose_name='参加人员')),
-                ('summary', models.TextField(blank=True, verbose_name='活动情况')),
-                ('allowance_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='伙食及市内交通补助（元，按标准计算）')),
-                ('transport_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='城市间交通费（元）')),
-                ('lodging_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='住宿费（元）')),
-                ('other_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='其他费用（元，展位、会务等）')),
-                ('total_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), editable=False, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='合计（元）')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('cluster', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='investment.industrycluster', verbose_name='目标产业集群')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('task_force', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='trips', to='promotion.taskforce', verbose_name='所属工作组')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("resident", "驻点招商"),
+                            ("squad", "小分队招商"),
+                            ("expo", "展会"),
+                            ("roadshow", "推介会"),
+                            ("exchange", "招商交流会"),
+                            ("meeting", "招商引资总结交流会议"),
+                        ],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "organiser",
+                    models.CharField(
+                        choices=[
+                            ("region", "自治区组织"),
+                            ("department", "委办局组织"),
+                            ("own", "本单位组织"),
+                        ],
+                        default="own",
+                        max_length=10,
+                        verbose_name="组织方",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="名称")),
+                ("province", models.CharField(max_length=20, verbose_name="目的地省份")),
+                ("city", models.CharField(blank=True, max_length=40, verbose_name="城市")),
+                ("start_date", models.DateField(verbose_name="开始日期")),
+                ("end_date", models.DateField(verbose_name="结束日期")),
+                (
+                    "participants",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)], verbose_name="人数"
+                    ),
+                ),
+                ("participant_names", models.CharField(blank=True, max_length=300, verbose_name="参加人员")),
+                ("summary", models.TextField(blank=True, verbose_name="活动情况")),
+                (
+                    "allowance_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        editable=False,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="伙食及市内交通补助（元，按标准计算）",
+                    ),
+                ),
+                (
+                    "transport_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="城市间交通费（元）",
+                    ),
+                ),
+                (
+                    "lodging_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="住宿费（元）",
+                    ),
+                ),
+                (
+                    "other_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="其他费用（元，展位、会务等）",
+                    ),
+                ),
+                (
+                    "total_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        editable=False,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="合计（元）",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="investment.industrycluster",
+                        verbose_name="目标产业集群",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "task_force",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trips",
+                        to="promotion.taskforce",
+                        verbose_name="所属工作组",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '外出招商活动',
-                'verbose_name_plural': '外出招商活动',
-                'ordering': ['-start_date', '-id'],
+                "verbose_name": "外出招商活动",
+                "verbose_name_plural": "外出招商活动",
+                "ordering": ["-start_date", "-id"],
+                "indexes": [
+                    models.Index(fields=["unit", "start_date"], name="promotion_t_unit_id_111dde_idx"),
+                    models.Index(fields=["start_date", "kind"], name="promotion_t_start_d_5a100a_idx"),
+                    models.Index(fields=["task_force"], name="promotion_t_task_fo_514616_idx"),
+                    models.Index(fields=["cluster"], name="promotion_t_cluster_7772d4_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Touch',
+            name="Touch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='接触日期')),
-                ('created_lead', models.BooleanField(default=False, verbose_name='由此产生线索')),
-                ('intention', models.CharField(blank=True, max_length=300, verbose_name='投资意向')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='investment.project')),
-                ('reception', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='touches', to='promotion.reception')),
-                ('task_force', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='touches', to='promotion.taskforce')),
-                ('unit', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit')),
-                ('trip', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='touches', to='promotion.trip')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="接触日期")),
+                ("created_lead", models.BooleanField(default=False, verbose_name="由此产生线索")),
+                ("intention", models.CharField(blank=True, max_length=300, verbose_name="投资意向")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="investment.project"
+                    ),
+                ),
+                (
+                    "reception",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="touches",
+                        to="promotion.reception",
+                    ),
+                ),
+                (
+                    "task_force",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="touches",
+                        to="promotion.taskforce",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                    ),
+                ),
+                (
+                    "trip",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="touches",
+                        to="promotion.trip",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '项目来源',
-                'verbose_name_plural': '项目来源',
-                'ordering': ['project_id', 'on', 'id'],
+                "verbose_name": "项目来源",
+                "verbose_name_plural": "项目来源",
+                "ordering": ["project_id", "on", "id"],
+                "indexes": [models.Index(fields=["project", "on", "id"], name="promo_touch_project")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("reception__isnull", False),
+                                ("task_force__isnull", True),
+                                ("trip__isnull", True),
+                            ),
+                            models.Q(
+                                ("reception__isnull", True),
+                                ("task_force__isnull", True),
+                                ("trip__isnull", False),
+                            ),
+                            models.Q(
+                                ("reception__isnull", True),
+                                ("task_force__isnull", False),
+                                ("trip__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="promo_touch_one_source",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("reception__isnull", False)),
+                        fields=("project", "reception"),
+                        name="promo_touch_rec",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("trip__isnull", False)),
+                        fields=("project", "trip"),
+                        name="promo_touch_trip",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("task_force__isnull", False)),
+                        fields=("project", "task_force"),
+                        name="promo_touch_tf",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NextStep',
+            name="NextStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=300, verbose_name='下一步工作')),
-                ('due_on', models.DateField(verbose_name='完成期限')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('done_note', models.CharField(blank=True, max_length=300, verbose_name='完成情况')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='已提醒')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='责任人')),
-                ('unit', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit')),
-                ('reception', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='next_steps', to='promotion.reception')),
-                ('trip', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='next_steps', to='promotion.trip')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=300, verbose_name="下一步工作")),
+                ("due_on", models.DateField(verbose_name="完成期限")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                ("done_note", models.CharField(blank=True, max_length=300, verbose_name="完成情况")),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="已提醒")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="责任人",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                    ),
+                ),
+                (
+                    "reception",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="next_steps",
+                        to="promotion.reception",
+                    ),
+                ),
+                (
+                    "trip",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="next_steps",
+                        to="promotion.trip",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '下一步工作',
-                'verbose_name_plural': '下一步工作',
-                'ordering': ['due_on', 'id'],
+                "verbose_name": "下一步工作",
+                "verbose_name_plural": "下一步工作",
+                "ordering": ["due_on", "id"],
+                "indexes": [
+                    models.Index(fields=["owner", "done_at", "due_on"], name="promo_step_owner"),
+                    models.Index(fields=["done_at", "reminded_at", "due_on"], name="promo_step_remind"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("reception__isnull", False), ("trip__isnull", True)),
+                            models.Q(("reception__isnull", True), ("trip__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="promo_step_one_source",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TripContact',
+            name="TripContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('firm_name', models.CharField(max_length=200, verbose_name='企业名称')),
-                ('credit_code', models.CharField(blank=True, max_length=18, verbose_name='统一社会信用代码')),
-                ('person', models.CharField(blank=True, max_length=50, verbose_name='联系人')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='洽谈情况')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.enterprise')),
-                ('trip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='promotion.trip')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("firm_name", models.CharField(max_length=200, verbose_name="企业名称")),
+                ("credit_code", models.CharField(blank=True, max_length=18, verbose_name="统一社会信用代码")),
+                ("person", models.CharField(blank=True, max_length=50, verbose_name="联系人")),
+                ("mobile", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="洽谈情况")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.enterprise",
+                    ),
+                ),
+                (
+                    "trip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="promotion.trip",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '对接企业',
-                'verbose_name_plural': '对接企业',
-                'ordering': ['trip', 'id'],
+                "verbose_name": "对接企业",
+                "verbose_name_plural": "对接企业",
+                "ordering": ["trip", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TripLeg',
+            name="TripLeg",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_date', models.DateField(verbose_name='自（日期）')),
-                ('province', models.CharField(max_length=20, verbose_name='所在省份')),
-                ('trip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='legs', to='promotion.trip')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_date", models.DateField(verbose_name="自（日期）")),
+                ("province", models.CharField(max_length=20, verbose_name="所在省份")),
+                (
+                    "trip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="legs", to="promotion.trip"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行程段',
-                'verbose_name_plural': '行程段',
-                'ordering': ['trip', 'from_date'],
+                "verbose_name": "行程段",
+                "verbose_name_plural": "行程段",
+                "ordering": ["trip", "from_date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("trip", "from_date"), name="promo_leg_trip_date")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='YearPlan',
+            name="YearPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('budget_yuan', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='年度招商经费预算（元）')),
-                ('target_firms', models.PositiveIntegerField(default=0, verbose_name='目标：考察洽谈企业（家）')),
-                ('target_people', models.PositiveIntegerField(default=0, verbose_name='目标：接待人数（人次）')),
-                ('target_exhibitions_region', models.PositiveIntegerField(default=0, verbose_name='目标：自治区组织的会展（次）')),
-                ('target_exhibitions_department', models.PositiveIntegerField(default=0, verbose_name='目标：委办局组织的展会（次）')),
-                ('target_task_forces', models.PositiveIntegerField(default=0, verbose_name='目标：驻外招商工作组（个）')),
-                ('target_exchange_meetings', models.PositiveIntegerField(default=0, verbose_name='目标：招商交流会（次）')),
-                ('target_work_meetings', models.PositiveIntegerField(default=0, verbose_name='目标：招商引资总结交流会议（次）')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='单位')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "budget_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="年度招商经费预算（元）",
+                    ),
+                ),
+                (
+                    "target_firms",
+                    models.PositiveIntegerField(default=0, verbose_name="目标：考察洽谈企业（家）"),
+                ),
+                (
+                    "target_people",
+                    models.PositiveIntegerField(default=0, verbose_name="目标：接待人数（人次）"),
+                ),
+                (
+                    "target_exhibitions_region",
+                    models.PositiveIntegerField(default=0, verbose_name="目标：自治区组织的会展（次）"),
+                ),
+                (
+                    "target_exhibitions_department",
+                    models.PositiveIntegerField(default=0, verbose_name="目标：委办局组织的展会（次）"),
+                ),
+                (
+                    "target_task_forces",
+                    models.PositiveIntegerField(default=0, verbose_name="目标：驻外招商工作组（个）"),
+                ),
+                (
+                    "target_exchange_meetings",
+                    models.PositiveIntegerField(default=0, verbose_name="目标：招商交流会（次）"),
+                ),
+                (
+                    "target_work_meetings",
+                    models.PositiveIntegerField(default=0, verbose_name="目标：招商引资总结交流会议（次）"),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="单位",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年度预算与目标',
-                'verbose_name_plural': '年度预算与目标',
-                'ordering': ['-year', 'unit_id'],
+                "verbose_name": "年度预算与目标",
+                "verbose_name_plural": "年度预算与目标",
+                "ordering": ["-year", "unit_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("year", "unit"), name="promo_plan_year_unit")
+                ],
             },
-        ),
-        migrations.AddIndex(
-            model_name='reception',
-            index=models.Index(fields=['unit', 'start_date'], name='promotion_r_unit_id_c21f6c_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='reception',
-            index=models.Index(fields=['start_date'], name='promotion_r_start_d_d77d19_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='reception',
-            index=models.Index(fields=['origin'], name='promotion_r_origin_e06a1c_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='reception',
-            index=models.Index(fields=['cluster'], name='promotion_r_cluster_f6fc79_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='taskforce',
-            index=models.Index(fields=['unit', 'start_date'], name='promotion_t_unit_id_98b78c_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['unit', 'start_date'], name='promotion_t_unit_id_111dde_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['start_date', 'kind'], name='promotion_t_start_d_5a100a_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['task_force'], name='promotion_t_task_fo_514616_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['cluster'], name='promotion_t_cluster_7772d4_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='touch',
-            index=models.Index(fields=['project', 'on', 'id'], name='promo_touch_project'),
-        ),
-        migrations.AddConstraint(
-            model_name='touch',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('reception__isnull', False), ('task_force__isnull', True), ('trip__isnull', True)), models.Q(('reception__isnull', True), ('task_force__isnull', True), ('trip__isnull', False)), models.Q(('reception__isnull', True), ('task_force__isnull', False), ('trip__isnull', True)), _connector='OR'), name='promo_touch_one_source'),
-        ),
-        migrations.AddConstraint(
-            model_name='touch',
-            constraint=models.UniqueConstraint(condition=models.Q(('reception__isnull', False)), fields=('project', 'reception'), name='promo_touch_rec'),
-        ),
-        migrations.AddConstraint(
-            model_name='touch',
-            constraint=models.UniqueConstraint(condition=models.Q(('trip__isnull', False)), fields=('project', 'trip'), name='promo_touch_trip'),
-        ),
-        migrations.AddConstraint(
-            model_name='touch',
-            constraint=models.UniqueConstraint(condition=models.Q(('task_force__isnull', False)), fields=('project', 'task_force'), name='promo_touch_tf'),
-        ),
-        migrations.AddIndex(
-            model_name='nextstep',
-            index=models.Index(fields=['owner', 'done_at', 'due_on'], name='promo_step_owner'),
-        ),
-        migrations.AddIndex(
-            model_name='nextstep',
-            index=models.Index(fields=['done_at', 'reminded_at', 'due_on'], name='promo_step_remind'),
-        ),
-        migrations.AddConstraint(
-            model_name='nextstep',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('reception__isnull', False), ('trip__isnull', True)), models.Q(('reception__isnull', True), ('trip__isnull', False)), _connector='OR'), name='promo_step_one_source'),
-        ),
-        migrations.AddConstraint(
-            model_name='tripleg',
-            constraint=models.UniqueConstraint(fields=('trip', 'from_date'), name='promo_leg_trip_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='yearplan',
-            constraint=models.UniqueConstraint(fields=('year', 'unit'), name='promo_plan_year_unit'),
         ),
     ]

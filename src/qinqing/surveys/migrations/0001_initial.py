@@ -138,6 +138,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "问卷",
                 "verbose_name_plural": "问卷",
                 "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("family", "version"), name="questionnaire_version")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -330,6 +333,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "答卷",
                 "verbose_name_plural": "答卷",
+                "indexes": [models.Index(fields=["survey", "unit", "stratum"], name="survey_response_cell")],
             },
         ),
         migrations.CreateModel(
@@ -359,6 +363,11 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(fields=("survey", "unit", "stratum"), name="survey_quota_cell")
+                ],
+            },
         ),
         migrations.AddField(
             model_name="invitation",
@@ -440,6 +449,9 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "indexes": [models.Index(fields=["survey", "unit", "dimension"], name="survey_score_cell")],
+            },
         ),
         migrations.CreateModel(
             name="SurveyReport",
@@ -483,21 +495,10 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("survey", "unit", "kind"), name="survey_report_once")
+                ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name="questionnaire",
-            constraint=models.UniqueConstraint(fields=("family", "version"), name="questionnaire_version"),
-        ),
-        migrations.AddIndex(
-            model_name="response",
-            index=models.Index(fields=["survey", "unit", "stratum"], name="survey_response_cell"),
-        ),
-        migrations.AddConstraint(
-            model_name="quota",
-            constraint=models.UniqueConstraint(
-                fields=("survey", "unit", "stratum"), name="survey_quota_cell"
-            ),
         ),
         migrations.AddIndex(
             model_name="invitation",
@@ -510,13 +511,5 @@ class Migration(migrations.Migration):
                 fields=("survey", "enterprise"),
                 name="survey_invitation_enterprise",
             ),
-        ),
-        migrations.AddIndex(
-            model_name="dimensionscore",
-            index=models.Index(fields=["survey", "unit", "dimension"], name="survey_score_cell"),
-        ),
-        migrations.AddConstraint(
-            model_name="surveyreport",
-            constraint=models.UniqueConstraint(fields=("survey", "unit", "kind"), name="survey_report_once"),
         ),
     ]
