@@ -157,3 +157,29 @@ def test_limits_count_the_proxied_client_not_the_proxy(settings: Any) -> None:
         assert proxy.get("/accounts/login/", HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 200
     assert proxy.get("/accounts/login/", HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 429
     assert proxy.get("/accounts/login/", HTTP_X_FORWARDED_FOR="203.0.113.2").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_verification_page_counts_the_address_in_its_own_round_trip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """/chambers/verify/ counts anon:ip in the view's one pipelined round trip (the middleware leaves it
+    alone): each request is one hit_many call and still counts once against the address."""
+    from qinqing.core import ratelimit
+
+    calls: list[list[str]] = []
+    real = ratelimit.hit_many
+
+    def spy(specs: Any, read: Any = ()) -> Any:
+        calls.append([spec[0] for spec in specs])
+        return real(specs, read)
+
+    monkeypatch.setattr(ratelimit, "hit_many", spy)
+    a = Client(REMOTE_ADDR="10.0.0.3")
+    codes = [a.get("/chambers/verify/2026-0001/").status_code for _ in range(9)]
+    assert codes == [200] * 8 + [429]  # anon:ip (8 a minute here) refused the ninth
+    assert calls == [["chambers:verify", "anon:ip"]] * 9
+    calls.clear()
+    assert a.get("/chambers/verify/").status_code == 429  # the empty form: anon:ip alone
+    assert calls == [["anon:ip"]]
+    assert Client(REMOTE_ADDR="10.0.0.4").get("/accounts/login/").status_code == 200

@@ -1,7 +1,8 @@
 """The public verification page's fast path (the QR code's target; ≥ 300 requests/s in the issue).
 
-A request costs one cache round trip: the rate-limit counter and the certificates' generation number are
-read in one pipeline (``ratelimit.hit_many``). Each worker keeps the rendered page per serial, valid while
+A request costs one cache round trip: the page's rate-limit counter, the platform's ``anon:ip`` counter
+(which the middleware leaves to this page) and the certificates' generation number are read in one
+pipeline (``ratelimit.hit_many``). Each worker keeps the rendered page per serial, valid while
 the generation is the one it was rendered under; every change of a certificate's status (issue, re-issue,
 void — all in certificates.py) bumps the generation, at once and again on commit (a request that read the
 old row between the two re-renders after the second). Without a generation in the cache (never bumped,
@@ -42,11 +43,17 @@ def changed() -> None:
     transaction.on_commit(_bump)
 
 
+PATH = "/chambers/verify/"  # registered with ratelimit.counts_itself (apps.py): anon:ip is counted here
+
+
 def check(ip: str) -> tuple[ratelimit.Decision, int | None]:
-    """Count the request against the address's limit and read the generation (one round trip)."""
+    """Count the request against the page's limit and the platform's ``anon:ip`` limit and read the
+    generation, in one round trip; the first refusing decision, else the page's."""
     limit = getattr(settings, "CHAMBERS_VERIFY_LIMIT", LIMIT)
-    decisions, (generation,) = ratelimit.hit_many([(SCOPE, ip, limit, WINDOW)], read=[GEN_KEY])
-    return decisions[0], generation
+    specs = [(SCOPE, ip, limit, WINDOW), *ratelimit.anon_spec(ip)]
+    decisions, (generation,) = ratelimit.hit_many(specs, read=[GEN_KEY])
+    refused = [d for d in decisions if not d.allowed]
+    return (refused[0] if refused else decisions[0]), generation
 
 
 def page(serial: str, generation: int | None, render: Callable[[], bytes]) -> bytes:

@@ -502,7 +502,10 @@ def verify(request: HttpRequest, serial: str = "") -> HttpResponse:
         if not decision.allowed:
             return ratelimit.too_many(decision, request)
         body = verification.page(serial, generation, lambda: _verify_page(request, serial, True))
-    else:
+    else:  # the empty form counts against the platform's anon:ip limit only
+        refused = ratelimit.check("anon:ip", _client_ip(request))
+        if refused is not None:
+            return ratelimit.too_many(refused, request)
         body = _verify_page(request, "", False)
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["X-Robots-Tag"] = "noindex"

@@ -98,7 +98,8 @@ class SecurityHeadersMiddleware:
 class AnonymousRateLimitMiddleware:
     """Every unauthenticated request counts against its client address (``anon:ip``): login pages, public
     portal pages, the public API. 429 with Retry-After beyond the limit. Static files are not counted.
-    API calls that present credentials are throttled per token by ``ApiRateThrottle`` instead."""
+    API calls that present credentials are throttled per token by ``ApiRateThrottle`` instead. Paths
+    registered with ``ratelimit.counts_itself`` count the event in their view's own round trip."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -110,7 +111,12 @@ class AnonymousRateLimitMiddleware:
         user = getattr(request, "user", None)
         anonymous = user is None or not user.is_authenticated
         credentialed_api = path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META
-        if anonymous and not credentialed_api and not path.startswith(settings.STATIC_URL):
+        if (
+            anonymous
+            and not credentialed_api
+            and not path.startswith(settings.STATIC_URL)
+            and not (ratelimit.SELF_COUNTED and path.startswith(tuple(ratelimit.SELF_COUNTED)))
+        ):
             refused = ratelimit.check("anon:ip", getattr(request, "client_ip", None) or "-")
             if refused is not None:
                 return ratelimit.too_many(refused, request)

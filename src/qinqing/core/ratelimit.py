@@ -139,6 +139,24 @@ def limit_for(scope: str) -> tuple[int, int]:
     return configured.get(scope) or DEFAULT_LIMITS[scope]
 
 
+# Path prefixes whose views count the ``anon:ip`` event themselves, in the same round trip as their own
+# limits (``anon_spec`` in a ``hit_many``): AnonymousRateLimitMiddleware leaves them alone.
+SELF_COUNTED: set[str] = set()
+
+
+def counts_itself(path_prefix: str) -> None:
+    """Register PATH_PREFIX as self-counted (an app's ``ready``); its views must add ``anon_spec``."""
+    SELF_COUNTED.add(path_prefix)
+
+
+def anon_spec(ip: str) -> list[Spec]:
+    """The standing ``anon:ip`` limit as a ``hit_many`` spec for IP (none while limits are off)."""
+    if not enabled():
+        return []
+    limit, window = limit_for("anon:ip")
+    return [("anon:ip", ip, limit, window)]
+
+
 def check(scope: str, identity: str) -> Decision | None:
     """Count one event against a standing limit; the refusing Decision when it is exceeded, else None."""
     if not enabled():
