@@ -23,9 +23,11 @@ from qinqing.demands.models import Demand
 from qinqing.surveys import reports as survey_reports
 from tests.analysis.fixtures import data  # noqa: F401  (fixture)
 from tests.analysis.pdftext import pdf_text
+from tests.evaluation.conftest import evaluator, office, rnd, system  # noqa: F401  (fixtures)
 from tests.factories import unit
 from tests.hardening.hostile import EMOJI, MARKUP, tally
 from tests.liaison.conftest import Cast, cast, clock  # noqa: F401  (fixtures)
+from tests.portal.conftest import cj_dispatcher, editor, reviewer  # noqa: F401  (fixtures)
 
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 MINI_HTML = '<b>粗体</b><font color="red" size="30">红字</font><br/><para>段落</para>'
@@ -114,3 +116,53 @@ def test_analysis_monthly_report_prints_hostile_demand_titles(cast: Cast, data: 
     _shown("analysis PDF", text, [SCRIPT + UNCLOSED])  # (reportlab draws the controls as blanks)
     words = docx_xml_text(report.docx.read())
     _shown("analysis Word", words, [SCRIPT + UNCLOSED + "控制字符换行"])
+
+
+def test_evaluation_reports_and_round_page(office: Any, rnd: Any) -> None:  # noqa: F811
+    """A round named with markup and control characters: unit and summary reports (PDF, Word), its page."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from qinqing.evaluation import reports
+    from qinqing.evaluation.models import Round
+    from tests.evaluation.conftest import urumqi_units
+
+    Round.objects.filter(pk=rnd.pk).update(name=SCRIPT + CONTROL)
+    rnd = Round.objects.get(pk=rnd.pk)
+    unit_ = urumqi_units()[0]
+    _shown("evaluation unit PDF", pypdf_text(reports.unit_pdf(rnd, unit_)), [SCRIPT])
+    _shown("evaluation summary PDF", pypdf_text(reports.summary_pdf(rnd)), [SCRIPT])
+    for name, content in (("unit", reports.unit_docx(rnd, unit_)), ("summary", reports.summary_docx(rnd))):
+        words = docx_xml_text(content)
+        _shown(f"evaluation {name} Word", words, [SCRIPT])
+        assert "控制字符\n换行" in words, name
+    client = Client()
+    client.force_login(office)
+    html = client.get(reverse("evaluation:round", args=[rnd.pk])).content.decode()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.usefixtures("_media")
+def test_portal_brochure_and_guide(reviewer: Any, editor: Any, cj_dispatcher: Any) -> None:  # noqa: F811
+    """A published project and a policy written with markup: the brochure and the guide (PDF and Word)."""
+    from qinqing.portal import publications, services, snapshot
+    from qinqing.portal.models import ContentKind
+    from tests.portal.conftest import POLICY_DATA, _fresh_caches, make_project, publish
+
+    _fresh_caches.__wrapped__()  # type: ignore[attr-defined]  # the portal tests' autouse reset of its caches
+    make_project(cj_dispatcher, SCRIPT, published=True, summary=MINI_HTML + CONTROL)
+    snapshot.sync_projects()
+    brochure = publications.generate(
+        services.create_edition(reviewer, {"kind": "brochure", "print_run": 100})
+    )
+    _shown("portal brochure PDF", pypdf_text(brochure.pdf.read()), [SCRIPT, MINI_HTML])
+    words = docx_xml_text(brochure.docx.read())
+    _shown("portal brochure Word", words, [SCRIPT, MINI_HTML])
+    assert "控制字符\n换行" in words
+    publish(
+        editor, reviewer, ContentKind.POLICY, title=SCRIPT, summary=UNCLOSED, body=MARKUP, data=POLICY_DATA
+    )
+    _fresh_caches.__wrapped__()  # type: ignore[attr-defined]  # the catalogue as the guide's job reads it
+    guide = publications.generate(services.create_edition(reviewer, {"kind": "guide", "print_run": 100}))
+    _shown("portal guide PDF", pypdf_text(guide.pdf.read()), [SCRIPT, UNCLOSED, MARKUP])
+    _shown("portal guide Word", docx_xml_text(guide.docx.read()), [SCRIPT, UNCLOSED, MARKUP])
