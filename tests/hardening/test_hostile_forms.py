@@ -471,6 +471,8 @@ def test_chambers_application_reason_and_organisation_name(tree: None) -> None:
         chambers.start_application(org_user, org, "registration", reason=LONG)
     assert refused.value.message_dict == {"reason": ["申请事由不能超过300个字（现为10000个字）"]}
     org, org_user = builders.org_account(staff, name=SCRIPT[:100], origin=origins[-1])
+    # the account's display name (≤ 50) from a longer organisation name: shortened, not a DataError on PostgreSQL
+    assert (org.name, org_user.full_name) == (SCRIPT, SCRIPT[:50])
     app = builders.registered(staff, org_user, org)
     viewer = Client()
     viewer.force_login(staff)

@@ -78,6 +78,9 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+NAME_MAX = User._meta.get_field("full_name").max_length or 50
+
+
 def limited(value: str, field: str, label: str, limit: int = 300) -> str:
     """VALUE stripped, or a ValidationError naming FIELD when longer than LIMIT (never cut silently)."""
     text = value.strip()
@@ -162,7 +165,13 @@ def open_account(
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": "该用户名已被使用"})
     org.save()
-    user = User(username=username, full_name=full_name or org.name)
+    # The account's display name: an organisation's name (≤ 100) is longer than a user's (≤ 50), which failed
+    # on PostgreSQL ("value too long"); a name given for the account must fit, the derived one is shortened.
+    if len(full_name.strip()) > NAME_MAX:
+        raise ValidationError(
+            {"full_name": f"账号姓名不能超过{NAME_MAX}个字（现为{len(full_name.strip())}个字）"}
+        )
+    user = User(username=username, full_name=full_name.strip() or org.name[:NAME_MAX])
     user.set_password(password)
     user.must_change_password = True
     user.save()
