@@ -166,3 +166,23 @@ def test_portal_brochure_and_guide(reviewer: Any, editor: Any, cj_dispatcher: An
     guide = publications.generate(services.create_edition(reviewer, {"kind": "guide", "print_run": 100}))
     _shown("portal guide PDF", pypdf_text(guide.pdf.read()), [SCRIPT, UNCLOSED, MARKUP])
     _shown("portal guide Word", docx_xml_text(guide.docx.read()), [SCRIPT, UNCLOSED, MARKUP])
+
+
+def test_every_module_building_paragraphs_or_word_files_uses_the_shared_helpers() -> None:
+    """Statically: a module that makes reportlab Paragraphs itself uses ``escape_markup``, one that builds a
+    Word document uses ``word_text`` (a new report without them fails here)."""
+    from pathlib import Path
+
+    import qinqing
+
+    root = Path(qinqing.__file__).resolve().parent
+    sources = {p: p.read_text(encoding="utf-8") for p in root.glob("**/*.py") if "migrations" not in p.parts}
+    paragraphs = [p for p, s in sources.items() if "Paragraph(" in s and p.name != "pdf.py"]
+    words = [p for p, s in sources.items() if re.search(r"\bDocument\(\)", s)]
+    bad = [str(p.relative_to(root)) for p in paragraphs if "escape_markup" not in sources[p]]
+    bad += [str(p.relative_to(root)) for p in words if "word_text" not in sources[p]]
+    print(
+        f"modules making Paragraphs: {len(paragraphs)}, Word documents: {len(words)}; without the helper: {bad}"
+    )
+    assert len(paragraphs) >= 2 and len(words) >= 4  # 2 and 4 on 2026-12-04
+    assert bad == []
