@@ -233,6 +233,51 @@ def load(
     )
 
 
+def wrk(
+    base: str,
+    name: str,
+    env: dict[str, str],
+    connections: int = 8,
+    seconds: int = 20,
+    threads: int = 2,
+) -> Figures:
+    """Drive BASE with wrk (C, so that the load generator takes little of the machine's CPU) and the
+    shared Lua checks of bench/peer/bench.lua (BENCH_PATH, BENCH_IDS, BENCH_MARKER, BENCH_XFF_MAX …, see
+    there); responses with a wrong status or without the marker count as errors."""
+    import shutil
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    script = Path(__file__).resolve().parent / "peer" / "bench.lua"
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(script), f"http://{base}"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BENCHJSON "))
+    r = json.loads(line.removeprefix("BENCHJSON "))
+    errors = (
+        r["bad_status"]
+        + r["no_marker"]
+        + r["err_connect"]
+        + r["err_read"]
+        + r["err_write"]
+        + r["err_timeout"]
+    )
+    return Figures(
+        name,
+        r["ok"],
+        errors,
+        r["duration_us"] / 1e6,
+        r["p50_us"] / 1000,
+        r["p95_us"] / 1000,
+        r["p99_us"] / 1000,
+        r["lat_max_us"] / 1000,
+    )
+
+
 def timed(name: str, func: object, repeat: int = 5) -> Figures:
     """Time an in-process call REPEAT times (for statistics queries and report generation)."""
     latencies = []

@@ -9,6 +9,7 @@
 --   BENCH_BODY     JSON request body (for POST); "{seq}" is replaced by a value unique per request
 --   BENCH_EXPECT   expected status (200 default)
 --   BENCH_MARKER   substring every good response body must contain
+--   BENCH_XFF_MAX  if set, each request carries X-Forwarded-For from one of that many client addresses
 -- Every response is checked: wrong status and missing marker are counted separately and printed
 -- with the latency percentiles as one JSON line.
 
@@ -42,8 +43,9 @@ function init(args)
   dynamic_body = body and string.find(body, "{seq}", 1, true)
   run_id = os.getenv("BENCH_RUN_ID") or tostring(os.time())
   math.randomseed(os.time() * 100 + tid)
+  xffmax = tonumber(os.getenv("BENCH_XFF_MAX") or "0")
   static_req = nil
-  if idmax == 0 and #ids == 0 and not dynamic_body then
+  if idmax == 0 and #ids == 0 and not dynamic_body and xffmax == 0 then
     static_req = wrk.format(method, path_tpl, hdrs, body)
   end
 end
@@ -60,6 +62,10 @@ function request()
   if dynamic_body then
     seq = seq + 1
     b = (string.gsub(body, "{seq}", run_id .. "-" .. tid .. "-" .. seq))
+  end
+  if xffmax > 0 then
+    local n = math.random(0, xffmax - 1)
+    hdrs["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.floor(n / 62500), math.floor(n / 250) % 250, n % 250 + 1)
   end
   return wrk.format(method, p, hdrs, b)
 end
