@@ -62,9 +62,9 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def text_fields(path: str) -> dict[str, int | None]:
-    """The writable free-text fields of POST PATH's JSON body and their maxLength (None: unlimited)."""
-    body = openapi()["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+def text_fields(path: str, method: str = "post") -> dict[str, int | None]:
+    """The writable free-text fields of METHOD PATH's JSON body and their maxLength (None: unlimited)."""
+    body = openapi()["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
     out: dict[str, int | None] = {}
     for name, prop in _resolve(body)["properties"].items():
         node = _resolve(prop)
@@ -338,6 +338,38 @@ def _stored(w: World, case: Case, created: dict[str, Any], name: str) -> Any:
 _MISSING = object()
 
 
+def _judge(
+    world: World, case: Case, name: str, limit: int | None, kind: str, response: Any
+) -> tuple[bool, str]:
+    """One hostile value of field NAME sent to CASE (created: 201, edited: 200), judged by the rules above."""
+    payload = PAYLOADS[kind]
+    status = response.status_code
+    body = response.json() if response["Content-Type"].startswith("application/json") else {}
+    where = f"{case.name}.{name} ← {kind}: {response.request['REQUEST_METHOD']} {status}"
+    if kind == "nul":
+        return status == 400 and body.get("code") == "null_character" and name in body["fields"], where
+    if status == 400:
+        # a refusal must name the field; free text within the limit must not be refused (the long text may
+        # also meet a limit of the serializer's own, e.g. 诉求内容不能超过4000个字)
+        fits = limit is None or len(payload) <= limit
+        ok = name in body.get("fields", {}) and (kind == "long" or not fits or name in case.formatted)
+        return ok, where if ok else f"{where} {body}"
+    if status not in (200, 201):
+        return False, where
+    stored = _stored(world, case, body, name)
+    if stored is not _MISSING and stored != payload:  # (write-only fields cannot be read back)
+        return False, f"{where} stored {str(stored)[:40]!r}… ({len(str(stored))} chars)"
+    if kind == "script":
+        viewer = _page_viewer(world, case, body)
+        for i, url in enumerate(case.pages(body)):
+            html = viewer.get(url).content.decode()
+            if "<script>alert(1)" in html or "onerror=alert(1)>" in html:
+                return False, f"{where} unescaped on {url}"
+            if name in case.shown and i == 0 and ESCAPED not in html:
+                return False, f"{where} not shown escaped on {url}"
+    return True, where
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_text_in_every_field(world: World, case: Case, settings: Any) -> None:
     settings.PORTAL_SMS_CHECK = False
@@ -353,37 +385,36 @@ def test_hostile_text_in_every_field(world: World, case: Case, settings: Any) ->
             response = api.post(
                 case.path, {**case.base(world), name: payload}, format="json", REMOTE_ADDR=address
             )
-            status = response.status_code
-            body = response.json() if response["Content-Type"].startswith("application/json") else {}
-            where = f"{case.name}.{name} ← {kind}: {status}"
-            if kind == "nul":
-                ok = status == 400 and body.get("code") == "null_character" and name in body["fields"]
-            elif status == 400:
-                # a refusal must name the field; free text within the limit must not be refused (the long
-                # text may also meet a limit of the serializer's own, e.g. 诉求内容不能超过4000个字)
-                fits = limit is None or len(payload) <= limit
-                ok = name in body.get("fields", {}) and (kind == "long" or not fits or name in case.formatted)
-                if not ok:
-                    where += f" {body}"
-            elif status == 201:
-                stored = _stored(world, case, body, name)
-                ok = stored is _MISSING or stored == payload  # write-only fields cannot be read back
-                if not ok:
-                    where += f" stored {str(stored)[:40]!r}… ({len(str(stored))} chars)"
-                if kind == "script" and ok:
-                    viewer = _page_viewer(world, case, body)
-                    for url in case.pages(body):
-                        html = viewer.get(url).content.decode()
-                        if "<script>alert(1)" in html or "onerror=alert(1)>" in html:
-                            ok, where = False, f"{where} unescaped on {url}"
-                        if name in case.shown and url == case.pages(body)[0] and ESCAPED not in html:
-                            ok, where = False, f"{where} not shown escaped on {url}"
-            else:
-                ok = False
+            ok, where = _judge(world, case, name, limit, kind, response)
             safe += ok
             if not ok:
                 problems.append(where)
     tally(f"text fields: {case.name}", tried, safe)
+    assert problems == [], "\n".join(problems)
+
+
+EDITABLE = [c for c in CASES if "patch" in openapi()["paths"].get(c.path + "{id}/", {})]
+
+
+@pytest.mark.parametrize("case", EDITABLE, ids=[c.name for c in EDITABLE])
+def test_hostile_text_in_every_edit(world: World, case: Case) -> None:
+    """The same values through PATCH of one created object (with its current version where it has one)."""
+    api = _api(world, case.who)
+    created = api.post(case.path, case.base(world), format="json")
+    assert created.status_code == 201, created.content[:300]
+    url = f"{case.path}{created.json()['id']}/"
+    problems: list[str] = []
+    tried = safe = 0
+    for name, limit in text_fields(case.path + "{id}/", "patch").items():
+        for kind, payload in PAYLOADS.items():
+            tried += 1
+            current = api.get(url).json()
+            body = {name: payload} | ({"version": current["version"]} if "version" in current else {})
+            ok, where = _judge(world, case, name, limit, kind, api.patch(url, body, format="json"))
+            safe += ok
+            if not ok:
+                problems.append(where)
+    tally(f"edits: {case.name}", tried, safe)
     assert problems == [], "\n".join(problems)
 
 
