@@ -6,7 +6,8 @@
 --   BENCH_COOKIE   Cookie header (logged-in session)
 --   BENCH_CSRF     X-CSRFToken header value (for POST)
 --   BENCH_AUTH     Authorization header value (API token)
---   BENCH_BODY     JSON request body (for POST); "{seq}" is replaced by a value unique per request
+--   BENCH_BODY     JSON request body (for POST); "{seq}" is replaced by a value unique per request,
+--                  "{num9}" by a 9-digit number unique per request (BENCH_NUM_BASE offsets it per run)
 --   BENCH_EXPECT   expected status (200 default)
 --   BENCH_MARKER   substring every good response body must contain
 --   BENCH_XFF_MAX  if set, each request carries X-Forwarded-For from one of that many client addresses
@@ -40,7 +41,8 @@ function init(args)
   if os.getenv("BENCH_AUTH") then hdrs["Authorization"] = os.getenv("BENCH_AUTH") end
   body = os.getenv("BENCH_BODY")
   if body then hdrs["Content-Type"] = "application/json" end
-  dynamic_body = body and string.find(body, "{seq}", 1, true)
+  dynamic_body = body and (string.find(body, "{seq}", 1, true) or string.find(body, "{num9}", 1, true))
+  num_base = tonumber(os.getenv("BENCH_NUM_BASE") or "0")
   run_id = os.getenv("BENCH_RUN_ID") or tostring(os.time())
   math.randomseed(os.time() * 100 + tid)
   xffmax = tonumber(os.getenv("BENCH_XFF_MAX") or "0")
@@ -62,6 +64,7 @@ function request()
   if dynamic_body then
     seq = seq + 1
     b = (string.gsub(body, "{seq}", run_id .. "-" .. tid .. "-" .. seq))
+    b = (string.gsub(b, "{num9}", string.format("%09d", (num_base + tid * 10000000 + seq) % 1000000000)))
   end
   if xffmax > 0 then
     local n = math.random(0, xffmax - 1)
