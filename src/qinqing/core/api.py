@@ -6,10 +6,12 @@ Every error answers ``{"code": ..., "detail": "中文说明", "fields": {"field"
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -125,7 +127,30 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(detail)]}
 
 
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_UNAVAILABLE = 5  # seconds
+
+
+class Unavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "服务暂时不可用（数据库连接中断），请稍后重试"
+    default_code = "unavailable"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler with the platform's error shape {"code", "detail"[, "fields"]}. A lost database
+    connection (PostgreSQL restarting, a failover) answers 503 with Retry-After instead of a 500: the
+    transaction was rolled back, so the client (the 12345 hotline's, say) may simply send it again."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning(
+            "database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        )
+        response = drf_exception_handler(Unavailable(), context)
+        assert response is not None
+        response.data = {"code": Unavailable.default_code, "detail": str(Unavailable.default_detail)}
+        response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -28,13 +28,18 @@ def add_throttled_responses(
 ) -> dict[str, Any]:
     """Postprocessing hook: the errors every operation can answer, where an app did not declare them.
 
-    429 (``ApiRateThrottle``, with Retry-After) everywhere; 401/403 where the operation needs credentials;
+    429 (``ApiRateThrottle``, with Retry-After) and 503 (the database connection lost, with Retry-After)
+    everywhere; 401/403 where the operation needs credentials;
     404 where the path names an object (out of scope answers 404 too); 400 where the operation takes a
     body or query parameters (the exception handler's {"code", "detail", "fields"})."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     ref = {"$ref": "#/components/schemas/Error"} if "Error" in schemas else {"type": "object"}
     throttled = {
         **_error("请求过于频繁（限流），Retry-After 秒后再试", ref),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "秒"}},
+    }
+    unavailable = {
+        **_error("服务暂时不可用（数据库连接中断），Retry-After 秒后重试", ref),
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "秒"}},
     }
     default_security = result.get("security")
@@ -44,6 +49,7 @@ def add_throttled_responses(
                 continue
             responses = operation["responses"]
             responses.setdefault("429", throttled)
+            responses.setdefault("503", unavailable)
             security = operation.get("security", default_security) or []
             if any(requirement for requirement in security):
                 responses.setdefault("401", _error("未登录或令牌无效", ref))
