@@ -42,6 +42,7 @@ from qinqing.chambers.models import (
 )
 from qinqing.chambers.rules import AppKind, AppStatus, OrgKind, OrgStatus
 from qinqing.core import uploads
+from qinqing.core.limits import limited
 from qinqing.core.permissions import require
 from qinqing.orgs.models import Unit
 
@@ -79,14 +80,6 @@ def today() -> dt.date:
 
 
 NAME_MAX = User._meta.get_field("full_name").max_length or 50
-
-
-def limited(value: str, field: str, label: str, limit: int = 300) -> str:
-    """VALUE stripped, or a ValidationError naming FIELD when longer than LIMIT (never cut silently)."""
-    text = value.strip()
-    if len(text) > limit:
-        raise ValidationError({field: f"{label}不能超过{limit}个字（现为{len(text)}个字）"})
-    return text
 
 
 def _bump(model: type[models.Model], pk: int, expected_version: int, **values: Any) -> None:
