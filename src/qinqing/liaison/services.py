@@ -25,6 +25,7 @@ from qinqing.accounts.roles import Role
 from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction, AuditResult
 from qinqing.core import uploads
+from qinqing.core.limits import length_error, limited
 from qinqing.core.permissions import require
 from qinqing.demands.models import Category, Demand, DemandType, Status
 from qinqing.enterprises.models import Enterprise
@@ -452,6 +453,8 @@ def _visit_errors(user: Any, data: VisitData, leader: User) -> dict[str, str]:
         errors["topics"] = "走访主题不能超过200个字"
     if len(data.situation or "") > 2000:
         errors["situation"] = "企业情况不能超过2000个字"
+    if too_long := length_error(data.companions_text, "其他陪同人员", 200):
+        errors["companions_text"] = too_long
     if len(data.problems) > MAX_PROBLEMS:
         errors["problems"] = f"一次最多登记{MAX_PROBLEMS}个问题"
     for i, p in enumerate(data.problems, start=1):
@@ -515,7 +518,7 @@ def log_visit(user: Any, data: VisitData) -> Visit:
         assignment=assignment,
         visited_on=data.visited_on,
         form=data.form,
-        companions_text=(data.companions_text or "").strip()[:200],
+        companions_text=(data.companions_text or "").strip(),
         topics=data.topics,
         situation=(data.situation or "").strip(),
         created_by=user,
@@ -589,9 +592,10 @@ def mark_difficult(user: Any, demand_id: int, *, reason: str) -> DifficultMark:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请说明疑难原因"})
+    reason = limited(reason, "reason", "疑难原因")
     if DifficultMark.objects.filter(demand=demand).exists():
         raise ValidationError({"reason": "该诉求已标记为疑难"})
-    mark = DifficultMark.objects.create(demand=demand, unit=holder, reason=reason[:300], marked_by=user)
+    mark = DifficultMark.objects.create(demand=demand, unit=holder, reason=reason, marked_by=user)
     audit.record_create(user, mark, detail=f"标记疑难 {demand.number}")
     evaluate_demand(demand.pk, now=timezone.now())
     return mark
@@ -721,7 +725,7 @@ def decide_proposal(user: Any, proposal_id: int, *, escalate: bool, note: str = 
         raise PermissionDenied(f"只有{proposal.to_unit.name}的调度员可以决定")
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"status": f"该建议已{proposal.get_status_display()}"})
-    note = (note or "").strip()
+    note = limited(note, "note", "决定意见")
     demand = proposal.demand
     holder_id = demand.lead_unit_id or demand.coordinating_unit_id
     now = timezone.now()
@@ -739,7 +743,7 @@ def decide_proposal(user: Any, proposal_id: int, *, escalate: bool, note: str = 
         if not note:
             raise ValidationError({"note": "请说明不予提级的理由"})
         proposal.status = ProposalStatus.DISMISSED
-    proposal.decided_by, proposal.decided_at, proposal.decision_note = user, now, note[:300]
+    proposal.decided_by, proposal.decided_at, proposal.decision_note = user, now, note
     proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     audit.record(
         AuditAction.WORKFLOW,
@@ -791,6 +795,13 @@ def record_meeting(user: Any, data: MeetingData) -> Meeting:
     data.title = (data.title or "").strip()
     if not data.title:
         errors["title"] = "请填写会议名称"
+    for name, label, limit in (
+        ("title", "会议名称", 200),
+        ("location", "地点", 200),
+        ("chair", "主持人", 50),
+    ):
+        if too_long := length_error(getattr(data, name), label, limit):
+            errors[name] = too_long
     if data.held_on is None:
         errors["held_on"] = "请填写召开日期"
     data.decisions = (data.decisions or "").strip()
@@ -809,6 +820,8 @@ def record_meeting(user: Any, data: MeetingData) -> Meeting:
             errors[f"follow_ups.{i}.demand"] = f"落实事项{i}：请选择会议研究的诉求"
         if not (f.action or "").strip():
             errors[f"follow_ups.{i}.action"] = f"落实事项{i}：请填写落实事项"
+        elif too_long := length_error(f.action, f"落实事项{i}", 500):
+            errors[f"follow_ups.{i}.action"] = too_long
     if errors:
         raise ValidationError(errors)
     assert area is not None and data.held_on is not None
@@ -816,10 +829,10 @@ def record_meeting(user: Any, data: MeetingData) -> Meeting:
         kind=data.kind,
         unit=area,
         level=int(area.tier),
-        title=data.title[:200],
+        title=data.title,
         held_on=data.held_on,
-        location=(data.location or "").strip()[:200],
-        chair=(data.chair or "").strip()[:50],
+        location=(data.location or "").strip(),
+        chair=(data.chair or "").strip(),
         decisions=data.decisions,
         created_by=user,
     )
@@ -842,7 +855,7 @@ def record_meeting(user: Any, data: MeetingData) -> Meeting:
             demand=f.demand,
             kind=kind,
             lead_unit=f.lead_unit if kind == FollowUpKind.DISPATCH else None,
-            action=f.action.strip()[:500],
+            action=f.action.strip(),
         )
         if kind == FollowUpKind.DISPATCH and f.assisting_units:
             row.assisting_units.set(f.assisting_units)
