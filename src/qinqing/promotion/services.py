@@ -19,6 +19,7 @@ from django.utils import timezone
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record, record_create, record_update, snapshot
 from qinqing.calendar.services import add_working_days
+from qinqing.core.limits import length_error, limited
 from qinqing.core.permissions import require
 from qinqing.investment import services as investment
 from qinqing.investment.models import Project
@@ -148,6 +149,14 @@ def _firm_rows(user: Any, firms: Sequence[Mapping[str, Any]]) -> list[ReceptionF
             code = result.code
             if enterprise is None:
                 enterprise = Enterprise.objects.visible_to(user).filter(credit_code=code).first()
+        too_long = [
+            message
+            for key, label, limit in (("name", "企业名称", 200), ("origin", "来源地", 40))
+            if (message := length_error(firm.get(key), label, limit))
+        ]
+        if too_long:
+            errors += [f"第{i}家企业：{m}" for m in too_long]
+            continue
         name = (firm.get("name") or "").strip() or (enterprise.name if enterprise else "")
         if not name:
             if code:
@@ -156,9 +165,9 @@ def _firm_rows(user: Any, firms: Sequence[Mapping[str, Any]]) -> list[ReceptionF
         rows.append(
             ReceptionFirm(
                 enterprise=enterprise,
-                name=name[:200],
+                name=name,
                 credit_code=code,
-                origin=(firm.get("origin") or "").strip()[:40],
+                origin=(firm.get("origin") or "").strip(),
             )
         )
     if errors:
@@ -372,6 +381,10 @@ def update_trip(
     return trip
 
 
+CONTACT_LIMITS = [("firm_name", "企业名称", 200), ("credit_code", "统一社会信用代码", 18)]
+CONTACT_LIMITS += [("person", "联系人", 50), ("note", "洽谈情况", 300)]
+
+
 @transaction.atomic
 def add_contact(user: Any, trip: Trip, data: Mapping[str, Any]) -> TripContact:
     require(user, "promotion.change")
@@ -379,6 +392,11 @@ def add_contact(user: Any, trip: Trip, data: Mapping[str, Any]) -> TripContact:
     from qinqing.enterprises.models import normalize_mobile
 
     enterprise = data.get("enterprise")
+    too_long = {
+        key: m for key, label, limit in CONTACT_LIMITS if (m := length_error(data.get(key), label, limit))
+    }
+    if too_long:
+        raise ValidationError(too_long)
     name = (data.get("firm_name") or "").strip() or (enterprise.name if enterprise else "")
     if not name:
         raise ValidationError({"firm_name": "请填写企业名称"})
@@ -388,11 +406,11 @@ def add_contact(user: Any, trip: Trip, data: Mapping[str, Any]) -> TripContact:
     row = TripContact.objects.create(
         trip=trip,
         enterprise=enterprise,
-        firm_name=name[:200],
-        credit_code=(data.get("credit_code") or "").strip().upper()[:18],
-        person=(data.get("person") or "").strip()[:50],
+        firm_name=name,
+        credit_code=(data.get("credit_code") or "").strip().upper(),
+        person=(data.get("person") or "").strip(),
         mobile=mobile,
-        note=(data.get("note") or "").strip()[:300],
+        note=(data.get("note") or "").strip(),
     )
     record_create(user, row)
     return row
@@ -422,7 +440,7 @@ def _touch(user: Any, source: Source, project: Project, *, created_lead: bool, i
     existing = Touch.objects.filter(project=project, **fields).first()
     if existing is not None:
         if intention and existing.intention != intention:
-            existing.intention = intention[:300]
+            existing.intention = intention
             existing.save(update_fields=["intention"])
         return existing
     touch = Touch.objects.create(
@@ -430,7 +448,7 @@ def _touch(user: Any, source: Source, project: Project, *, created_lead: bool, i
         unit=source.unit,
         on=_source_date(source),
         created_lead=created_lead,
-        intention=intention[:300],
+        intention=intention,
         created_by=user,
         **fields,
     )
@@ -445,6 +463,7 @@ def link_project(user: Any, source: Source, project: Project, *, intention: str 
     _in_scope(user, source.unit)
     if not Project.objects.visible_to(user).filter(pk=project.pk).exists():
         raise PermissionDenied("该项目不在您的数据范围内")
+    intention = limited(intention, "intention", "洽谈情况")
     return _touch(user, source, project, created_lead=False, intention=intention)
 
 
@@ -465,6 +484,9 @@ def record_intention(
     _in_scope(user, source.unit)
     if not intention.strip():
         raise ValidationError({"intention": "请填写投资意向"})
+    intention = limited(intention, "intention", "投资意向")
+    if people:
+        people = limited(people, "people", "参加人员", 200)
     on = min(_source_date(source), timezone.localdate())
     if project is not None:
         if not Project.objects.visible_to(user).filter(pk=project.pk).exists():
@@ -500,6 +522,7 @@ def add_next_step(
     _in_scope(user, source.unit)
     if not description.strip():
         raise ValidationError({"description": "请填写下一步工作"})
+    description = limited(description, "description", "下一步工作")
     if owner is None or not owner.is_active or owner.unit_id is None:
         raise ValidationError({"owner": "请选择责任人"})
     if owner.scope_unit is None or not (
@@ -510,7 +533,7 @@ def add_next_step(
     link: dict[str, Any] = {"reception": source} if isinstance(source, Reception) else {"trip": source}
     step = NextStep.objects.create(
         unit=source.unit,
-        description=description.strip()[:300],
+        description=description,
         owner=owner,
         due_on=due_on,
         created_by=user,
@@ -528,8 +551,9 @@ def complete_next_step(user: Any, step: NextStep, *, expected_version: int, note
         _in_scope(user, step.unit)
     if step.done_at is not None:
         raise ValidationError("该事项已完成")
+    note = limited(note, "note", "完成情况")
     before = snapshot(step)
-    _bump(NextStep, step.pk, expected_version, done_at=timezone.now(), done_note=note.strip()[:300])
+    _bump(NextStep, step.pk, expected_version, done_at=timezone.now(), done_note=note)
     step.refresh_from_db()
     record_update(user, step, before, detail="下一步工作已完成")
     return step
