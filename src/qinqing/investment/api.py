@@ -146,7 +146,7 @@ class StageChangeSerializer(VersionSerializer):
     contract_amount_wan = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True
     )
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
 @extend_schema_view(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from qinqing.audit.models import AuditAction, AuditResult
 from qinqing.audit.services import record, record_create, record_update, snapshot
 from qinqing.core import uploads
+from qinqing.core.limits import length_error, limited
 from qinqing.core.permissions import require
 from qinqing.investment import aggregates, importing, rules
 from qinqing.investment.models import (
@@ -305,7 +306,10 @@ def change_stage(
     elif to_stage == Stage.TERMINATED:
         if not reason.strip():
             errors["reason"] = "请填写终止原因"
-        values.update(terminated_on=on, termination_reason=reason.strip()[:200])
+        values.update(terminated_on=on, termination_reason=reason.strip())
+    label = "终止原因" if to_stage == Stage.TERMINATED else "说明"
+    if too_long := length_error(reason, label, 200):
+        errors["reason"] = too_long
     if errors:
         raise ValidationError(errors)
     assert_period_open(current.location_unit_id, on)
@@ -318,7 +322,7 @@ def change_stage(
         effective_on=on,
         actor=user,
         contract_type=contract_type if to_stage == Stage.SIGNED else "",
-        note=reason.strip()[:200],
+        note=reason.strip(),
     )
     current.refresh_from_db()
     record_update(
@@ -395,8 +399,9 @@ def review_publish(
         raise ValidationError("该项目没有待审核的发布申请")
     if not approve and not comment.strip():
         raise ValidationError({"comment": "不通过时请填写意见"})
+    comment = limited(comment, "comment", "发布审核意见", 200)
     status = PublishStatus.PUBLISHED if approve else PublishStatus.REJECTED
-    _bump(Project, project.pk, expected_version, publish_status=status, publish_comment=comment.strip()[:200])
+    _bump(Project, project.pk, expected_version, publish_status=status, publish_comment=comment)
     project.refresh_from_db()
     record(
         AuditAction.WORKFLOW, actor=user, obj=project, detail=f"公开发布审核：{PublishStatus(status).label}"
@@ -413,6 +418,9 @@ def _publication_changed(project: Project) -> None:
     transaction.on_commit(lambda: publication_changed.send(sender=Project, project_id=pk))
 
 
+WITHDRAWN = "已下架："
+
+
 @transaction.atomic
 def withdraw_publication(user: Any, project: Project, *, expected_version: int, reason: str) -> Project:
     """下架: take a published project out of the public catalogue (investment.publish_review, in scope).
@@ -427,12 +435,14 @@ def withdraw_publication(user: Any, project: Project, *, expected_version: int, 
     reason = reason.strip()
     if not reason:
         raise ValidationError({"comment": "下架时请填写原因"})
+    # stored as "已下架：<reason>" in the 200-character publication comment
+    reason = limited(reason, "comment", "下架原因", 200 - len(WITHDRAWN))
     _bump(
         Project,
         project.pk,
         expected_version,
         publish_status=PublishStatus.NONE,
-        publish_comment=f"已下架：{reason}"[:200],
+        publish_comment=f"{WITHDRAWN}{reason}",
     )
     project.refresh_from_db()
     record(
@@ -440,7 +450,7 @@ def withdraw_publication(user: Any, project: Project, *, expected_version: int, 
         actor=user,
         obj=project,
         changes={"publish_status": [PublishStatus.PUBLISHED, PublishStatus.NONE]},
-        detail=f"从公开项目库下架：{reason[:200]}",
+        detail=f"从公开项目库下架：{reason}",
     )
     _publication_changed(project)
     return project
