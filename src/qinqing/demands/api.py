@@ -350,7 +350,7 @@ class ActionSerializer(serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
     text = serializers.CharField(required=False, allow_blank=True)
     rating = serializers.ChoiceField(choices=Rating.choices, required=False)
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
     poor_quality = serializers.BooleanField(required=False)
 
 

@@ -30,6 +30,7 @@ from qinqing.audit import services as audit
 from qinqing.audit.models import AuditAction, AuditEvent
 from qinqing.calendar.services import deadline_end
 from qinqing.core import context, uploads
+from qinqing.core.limits import limited
 from qinqing.core.permissions import require
 from qinqing.core.rows import JsonInsert
 from qinqing.demands import cache, clocks, notifications
@@ -1158,7 +1159,7 @@ def request_extension(
     d = s.demand
     if d.extension_requested_days:
         raise ActionRefused("已有延期申请待审批")
-    reason = _required(reason, "reason", "请说明延期理由")
+    reason = limited(_required(reason, "reason", "请说明延期理由"), "reason", "延期理由", 200)
     try:
         days = int(days)
     except (TypeError, ValueError):
@@ -1169,7 +1170,7 @@ def request_extension(
             {"days": f"延期天数应为 1–{max(room, 0)} 个工作日（最长{d.max_handle_days}个工作日）"}
         )
     d.extension_requested_days = days
-    d.extension_reason = reason[:200]
+    d.extension_reason = reason
     _finish(s, note=f"申请延期{days}个工作日：{reason}", data={"days": days}, notify=office_users(d))
     return d
 
@@ -1340,7 +1341,7 @@ def rate(user: Any, demand_id: int, version: int, *, rating: int | str = 0, comm
     except (TypeError, ValueError):
         rating = 0
     _choice(rating, Rating, "rating", "请选择评价等级")
-    comment = (comment or "").strip()[:500]
+    comment = limited(comment, "comment", "评价意见", 500)
     note, recipients = _apply_rating(s, rating, comment, by_follow_up=False)
     _finish(s, note=note, data={"rating": rating, "comment": comment}, notify=recipients)
     return s.demand
@@ -1382,9 +1383,9 @@ def remind(user: Any, demand_id: int, version: int, *, note: str = "") -> Demand
     """催办."""
     s = _begin(user, demand_id, Action.REMIND, version)
     d = s.demand
-    note = (note or "").strip() or "请加快办理"
+    note = limited(note, "note", "催办意见", 500) or "请加快办理"
     Supervision.objects.create(
-        demand=d, kind=SupervisionKind.REMIND, note=note[:500], issued_by=user, issued_at=s.now
+        demand=d, kind=SupervisionKind.REMIND, note=note, issued_by=user, issued_at=s.now
     )
     targets = handler_users(d) + lead_users(d) if d.lead_unit_id else office_users(d)
     _finish(s, note=note, notify=targets)
@@ -1413,12 +1414,12 @@ def supervise(
     """督办单, coloured by the rules in ``slip_colour``."""
     s = _begin(user, demand_id, Action.SUPERVISE, version)
     d = s.demand
-    note = _required(note, "note", "请填写督办意见")
+    note = limited(_required(note, "note", "请填写督办意见"), "note", "督办意见", 500)
     colour = slip_colour(d, s.now, s.config, poor_quality)
     if colour is None:
         raise ActionRefused("该诉求办理正常，未临近时限，无需督办（可以催办）")
     Supervision.objects.create(
-        demand=d, kind=SupervisionKind.SLIP, colour=colour, note=note[:500], issued_by=user, issued_at=s.now
+        demand=d, kind=SupervisionKind.SLIP, colour=colour, note=note, issued_by=user, issued_at=s.now
     )
     label = SlipColour(colour).label
     targets = handler_users(d) + lead_users(d) if d.lead_unit_id else office_users(d)
