@@ -28,6 +28,7 @@ from django.utils import timezone
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record, record_create, record_update, snapshot
 from qinqing.core import metrics, uploads
+from qinqing.core.limits import length_error, limited
 from qinqing.core.permissions import require
 from qinqing.evaluation import scoring, trees
 from qinqing.evaluation.models import (
@@ -372,6 +373,11 @@ def enter_values(user: Any, rnd: Round, entries: Sequence[Entry], *, submit: boo
         v.pk: v
         for v in Value.objects.select_for_update().filter(round=rnd, pk__in=[e.value_id for e in entries])
     }
+    too_long = {
+        str(e.value_id): [m] for e in entries if (m := length_error(e.source_document, "资料来源", 200))
+    }
+    if too_long:
+        raise ValidationError(too_long)
     errors: dict[str, list[str]] = {}
     changed: list[Value] = []
     for e in entries:
@@ -386,7 +392,7 @@ def enter_values(user: Any, rnd: Round, entries: Sequence[Entry], *, submit: boo
             errors[str(e.value_id)] = list(exc.messages)
             continue
         new_note = v.note if e.note is None else e.note
-        new_doc = v.source_document if e.source_document is None else e.source_document[:200]
+        new_doc = v.source_document if e.source_document is None else e.source_document.strip()
         send = submit and number is not None  # an empty cell is never sent for review
         unchanged = number == v.value and new_note == v.note and new_doc == v.source_document
         if unchanged and (not send or v.status == ValueStatus.REVIEW):
@@ -437,6 +443,8 @@ def transition(
         raise PermissionDenied("数据不属于该评价")
     if action == "return" and not comment.strip():
         raise ValidationError({"comment": "退回时请填写审核意见"})
+    if action == "return":
+        comment = limited(comment, "comment", "审核意见", 200)
     touched_units: set[int] = set()
     for v in rows:
         if versions is not None and versions.get(v.pk, v.version) != v.version:
@@ -450,9 +458,7 @@ def transition(
         require(user, capability)
         old_status = v.status
         v.status = target
-        v.review_comment = (
-            comment[:200] if action == "return" else ("" if action == "accept" else v.review_comment)
-        )
+        v.review_comment = comment if action == "return" else ("" if action == "accept" else v.review_comment)
         v.version += 1
         v.updated_by = user
         v.save()
@@ -544,11 +550,10 @@ EVIDENCE_MAX_BYTES = 20 * uploads.MB
 def add_evidence(user: Any, value: Value, file: UploadedFile, *, note: str = "") -> Evidence:
     require(user, "evaluation.enter")
     _require_member_or_office(user, value.round)
+    note = limited(note, "note", "说明", 200)
     checked = uploads.check_upload(file, allowed=uploads.ATTACHMENTS, max_bytes=EVIDENCE_MAX_BYTES)
     file.name = uploads.stored_name(checked)
-    row = Evidence.objects.create(
-        value=value, file=file, name=checked.name, note=note[:200], uploaded_by=user
-    )
+    row = Evidence.objects.create(value=value, file=file, name=checked.name, note=note, uploaded_by=user)
     ValueChange.objects.create(
         value=value,
         at=_now(),
