@@ -157,3 +157,22 @@ def test_postgres_one_token_submitted_twice_at_once_counts_once(
         t.join()
     assert sorted(codes) == [201, 409, 409, 409]
     assert TokenUse.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_draft_submitted_meanwhile_answers_gone_not_a_server_error(
+    tree: None, survey: Survey, designer: User
+) -> None:
+    """Two requests opened the same draft; the first submitted (and removed) it. The second one's save
+    finds no row: AnswerError("gone") — 409 in the API — instead of Django's "did not affect any rows"."""
+    from qinqing.surveys import answering
+    from qinqing.surveys.models import Draft, Mode
+
+    ((inv, token),) = invite(survey, designer, "昌吉市", 1)
+    stale = answering.open_draft(survey, inv.unit_id, Mode.INVITATION, None, invitation=inv)
+    assert _submit(token) == 201
+    assert not Draft.objects.filter(pk=stale.pk).exists()
+    with pytest.raises(answering.AnswerError) as raised:
+        answering.save_all(stale, ANSWERS, consent=True)
+    assert (raised.value.code, raised.value.message) == ("gone", "答卷已提交或已失效")
+    assert TokenUse.objects.count() == 1

@@ -146,6 +146,13 @@ def page_of(draft: Draft, definition: schema.Definition, index: int | None = Non
     return PageView(i, len(sections), section, list(section.questions))
 
 
+def keep(draft: Draft, *fields: str) -> None:
+    """Write FIELDS of DRAFT; AnswerError("gone") when a concurrent request (another tab, a repeated
+    submission) submitted and removed it since it was opened."""
+    if not Draft.objects.filter(pk=draft.pk).update(**{f: getattr(draft, f) for f in fields}):
+        raise AnswerError("gone", "答卷已提交或已失效")
+
+
 def save_page(
     draft: Draft, index: int, given: dict[str, Any], *, consent: bool | None = None
 ) -> dict[str, str]:
@@ -165,7 +172,7 @@ def save_page(
     draft.answers = definition.prune(answers)
     draft.page = min(page.index + 1, len(definition.visible_sections(draft.answers)) - 1)
     draft.updated_on = timezone.localdate()
-    draft.save(update_fields=["answers", "page", "updated_on", "consent_at"])
+    keep(draft, "answers", "page", "updated_on", "consent_at")
     return {}
 
 
@@ -191,7 +198,7 @@ def save_all(draft: Draft, given: dict[str, Any], *, consent: bool | None = None
         return errors
     draft.answers = definition.prune(answers)
     draft.updated_on = timezone.localdate()
-    draft.save(update_fields=["answers", "updated_on", "consent_at"])
+    keep(draft, "answers", "updated_on", "consent_at")
     return {}
 
 

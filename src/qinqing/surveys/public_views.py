@@ -151,15 +151,21 @@ def _answer(
     errors: dict[str, str] = {}
     page = answering.page_of(draft, definition)
     if request.method == "POST":
-        index = int(request.POST.get("page", page.index) or 0)
+        raw_index = str(request.POST.get("page", page.index) or 0)
+        index = int(raw_index) if raw_index.isascii() and raw_index.isdigit() and len(raw_index) < 6 else 0
         action = request.POST.get("action", "next")
         page = answering.page_of(draft, definition, index)
-        if action == "prev":
-            draft.page = max(0, page.index - 1)
-            draft.save(update_fields=["page"])
-            return _back(request, draft, cookie)
         given = parse_answers(definition, list(page.questions), request.POST)
-        errors = answering.save_page(draft, page.index, given, consent=request.POST.get("consent") == "on")
+        try:
+            if action == "prev":
+                draft.page = max(0, page.index - 1)
+                answering.keep(draft, "page")
+                return _back(request, draft, cookie)
+            errors = answering.save_page(
+                draft, page.index, given, consent=request.POST.get("consent") == "on"
+            )
+        except AnswerError as exc:  # submitted meanwhile (another tab)
+            return _message(request, "无法作答", exc.message, status=409)
         if not errors and action == "submit" and answering.is_last_page(draft, page.index):
             if is_open:
                 decision = ratelimit.hit("surveys:submit", _ip(request), limit=SUBMIT_LIMIT, window=3600)
