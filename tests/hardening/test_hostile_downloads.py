@@ -22,6 +22,7 @@ from urllib.parse import unquote
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -262,6 +263,8 @@ def test_traversal_is_404_and_the_download_name_is_safe(
     assert _body(response) == served.content
     for name in HOSTILE_NAMES if served.rename is not None else []:
         assert served.rename is not None
+        if connection.vendor == "postgresql":  # its text columns cannot hold NUL: such a name never exists
+            name = name.replace("\x00", "")
         served.rename(name)
         response = served.client.get(good)
         disposition = response.get("Content-Disposition", "")
