@@ -483,7 +483,10 @@ def override_value(user: Any, value: Value, raw: Any, *, reason: str, expected_v
     _require_member_or_office(user, value.round)
     if not reason.strip():
         raise ValidationError({"reason": "请填写修正理由"})
-    number = parse_number(raw)
+    try:
+        number = parse_number(raw)
+    except ValidationError as exc:  # named, so the page's message says which input is wrong
+        raise ValidationError({"value": [f"修正后数值{m}" for m in exc.messages]}) from None
     v = Value.objects.select_for_update().get(pk=value.pk)
     if v.version != expected_version:
         raise StaleError()

@@ -61,6 +61,14 @@ def _attempt(request: HttpRequest, func: Callable[[], Any], ok: str) -> bool:
     return True
 
 
+def _form_messages(request: HttpRequest, form: Any) -> None:
+    """Each error of FORM as a message naming its field by label (说明：请确保该值不超过200个字符……)."""
+    for name, errs in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for e in errs:
+            messages.error(request, f"{label}：{e}" if label else str(e))
+
+
 def _round(request: HttpRequest, pk: int) -> Round:
     return get_object_or_404(
         Round.objects.visible_to(request.user).select_related("system", "owner_unit"), pk=pk
@@ -130,8 +138,7 @@ def indicator_save(request: HttpRequest, pk: int) -> HttpResponse:
         parent = get_object_or_404(Indicator, system=system, pk=request.POST["parent"])
     form = IndicatorForm(request.POST, instance=Indicator(system=system))
     if not form.is_valid():
-        for field, errs in form.errors.items():
-            messages.error(request, f"{field}：{'；'.join(str(e) for e in errs)}")
+        _form_messages(request, form)
         return redirect("evaluation:system", pk=pk)
     version = int(request.POST.get("version") or 0)
     _attempt(
@@ -412,7 +419,7 @@ def value_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "已修正",
                 )
             else:
-                messages.error(request, "请填写修正理由")
+                _form_messages(request, form)
         else:
             ev = EvidenceForm(request.POST, request.FILES)
             if ev.is_valid():
@@ -424,7 +431,7 @@ def value_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "佐证材料已上传",
                 )
             else:
-                messages.error(request, "请选择文件")
+                _form_messages(request, ev)
         return redirect("evaluation:value", pk=pk)
     return render(
         request,
