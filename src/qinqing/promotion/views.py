@@ -578,6 +578,8 @@ def step_done(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已标记完成")
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
+    else:
+        messages.error(request, _form_error_text(form))
     nxt = request.POST.get("next") or ""
     return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else "promotion:todo")
 
