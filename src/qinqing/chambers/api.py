@@ -168,7 +168,7 @@ class ChambersVersionSerializer(serializers.Serializer[Any]):
 
 class ChambersApproveSerializer(ChambersVersionSerializer):
     comment = serializers.CharField(required=False, allow_blank=True)
-    registration_number = serializers.CharField(required=False, allow_blank=True)
+    registration_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class ChambersReturnSerializer(ChambersVersionSerializer):
@@ -254,7 +254,9 @@ class ChambersReportSerializer(serializers.ModelSerializer[AnnualReport]):
 
 
 class ChambersReportSaveSerializer(ChambersVersionSerializer):
-    sections = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    sections = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=5000), required=False
+    )
     income_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     expense_yuan = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     net_assets_yuan = serializers.DecimalField(
@@ -274,7 +276,7 @@ class ChambersCommentSerializer(ChambersVersionSerializer):
 
 
 class ChambersRectifySerializer(ChambersVersionSerializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=10000)
 
 
 class ChambersVerificationSerializer(serializers.Serializer[Any]):

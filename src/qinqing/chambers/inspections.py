@@ -22,6 +22,7 @@ from qinqing.chambers import rules
 from qinqing.chambers.models import AnnualReport, Campaign, Organisation, OrganisationAccount, ReviewSettings
 from qinqing.chambers.rules import Conclusion, OrgStatus, ReportStatus
 from qinqing.chambers.services import StaleError, _bump, event, require_own, require_staff, side_of, today
+from qinqing.core.limits import limited
 from qinqing.core.permissions import require
 from qinqing.orgs.models import Unit
 
@@ -108,9 +109,9 @@ def save_report(
     if current.status not in (ReportStatus.NOT_STARTED, ReportStatus.RETURNED):
         raise ValidationError("年度报告已报送，不能修改")
     sections = dict(current.sections)
-    for key, _label in rules.REPORT_SECTIONS:
+    for key, label in rules.REPORT_SECTIONS:
         if key in data:
-            sections[key] = str(data[key] or "").strip()[:5000]
+            sections[key] = limited(str(data[key] or ""), key, label, 5000)
     values: dict[str, Any] = {"sections": sections}
     for field, _label in rules.FINANCE_FIELDS:
         if field in data:
@@ -222,11 +223,12 @@ def submit_rectification(
         raise ValidationError("整改报告已提交")
     if not text.strip():
         raise ValidationError({"text": "请填写整改报告"})
+    text = limited(text, "text", "整改报告", 10000)
     _bump(
         AnnualReport,
         current.pk,
         expected_version,
-        rectification_text=text.strip()[:10000],
+        rectification_text=text,
         rectification_submitted_at=timezone.now(),
     )
     event(user, current.organisation, "rectification", f"{current.campaign.year}年度整改报告")

@@ -573,6 +573,7 @@ def approve_application(
     organisation and voids its certificate."""
     from qinqing.chambers import certificates, officers
 
+    registration_number = limited(registration_number, "registration_number", "民政登记证号", 40)
     current, target = _transition(user, app, "approve", expected_version)
     org = Organisation.objects.select_for_update().select_related("area").get(pk=current.organisation_id)
     day = today()
@@ -584,8 +585,8 @@ def approve_application(
         if problems:
             raise ValidationError(problems)
         org_values: dict[str, Any] = {"status": OrgStatus.ACTIVE, "registered_on": day}
-        if registration_number.strip():
-            org_values["registration_number"] = registration_number.strip()[:40]
+        if registration_number:
+            org_values["registration_number"] = registration_number
         _bump(Organisation, org.pk, org.version, **org_values)
     elif current.kind == AppKind.CHANGE:
         fields = [f for f in current.proposed if f != officers.KEY]
