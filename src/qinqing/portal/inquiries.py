@@ -33,6 +33,7 @@ from django.utils import timezone
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
 from qinqing.core import ratelimit
+from qinqing.core.limits import limited
 from qinqing.core.permissions import require
 from qinqing.demands.clocks import compute_deadline
 from qinqing.orgs.models import Unit
@@ -306,11 +307,12 @@ def decline(user: Any, inquiry: Inquiry, *, expected_version: int, reason: str) 
     _check(user, inquiry, "decline")
     if not reason.strip():
         raise ValidationError({"text": "不予受理时请填写理由（将告知投资者）"})
+    reason = limited(reason, "text", "不予受理理由", 2000)
     now = timezone.now()
     _bump(
         inquiry, expected_version, status=IS.DECLINED, closed_at=now, answered_at=inquiry.answered_at or now
     )
-    _event(inquiry, user, "decline", reason.strip()[:2000], True)
+    _event(inquiry, user, "decline", reason, True)
     record(AuditAction.WORKFLOW, actor=user, obj=inquiry, detail="不予受理")
     return inquiry
 
@@ -318,8 +320,9 @@ def decline(user: Any, inquiry: Inquiry, *, expected_version: int, reason: str) 
 @transaction.atomic
 def close(user: Any, inquiry: Inquiry, *, expected_version: int, note: str = "") -> Inquiry:
     _check(user, inquiry, "close")
+    note = limited(note, "text", "办结说明", 2000)
     _bump(inquiry, expected_version, status=IS.CLOSED, closed_at=timezone.now())
-    _event(inquiry, user, "close", note.strip()[:2000], False)
+    _event(inquiry, user, "close", note, False)
     record(AuditAction.WORKFLOW, actor=user, obj=inquiry, detail="办结")
     return inquiry
 

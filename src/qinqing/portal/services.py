@@ -24,6 +24,7 @@ from django.utils import timezone
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record, record_create
 from qinqing.core import uploads
+from qinqing.core.limits import limited
 from qinqing.core.permissions import require
 from qinqing.orgs.models import Unit
 from qinqing.portal import snapshot
@@ -238,9 +239,10 @@ def submit_entry(user: Any, entry: Entry, *, expected_version: int) -> Entry:
 def approve_entry(user: Any, entry: Entry, *, expected_version: int, comment: str = "") -> Entry:
     """Publish now, or schedule when ``publish_at`` lies in the future."""
     _check(user, entry, "approve")
+    comment = limited(comment, "comment", "审核意见")
     now = timezone.now()
     if entry.publish_at and entry.publish_at > now:
-        _bump(Entry, entry.pk, expected_version, status=S.SCHEDULED, review_comment=comment[:300])
+        _bump(Entry, entry.pk, expected_version, status=S.SCHEDULED, review_comment=comment)
         entry.refresh_from_db()
         detail = f"审核通过，定时发布于 {timezone.localtime(entry.publish_at):%Y-%m-%d %H:%M}"
     else:
@@ -251,7 +253,7 @@ def approve_entry(user: Any, entry: Entry, *, expected_version: int, comment: st
             status=S.PUBLISHED,
             online=True,
             published_at=now,
-            review_comment=comment[:300],
+            review_comment=comment,
         )
         entry.refresh_from_db()
         snapshot.write_entry(entry)
@@ -266,10 +268,11 @@ def return_entry(user: Any, entry: Entry, *, expected_version: int, comment: str
     _check(user, entry, "return")
     if not comment.strip():
         raise ValidationError({"comment": "退回时请填写意见"})
-    _bump(Entry, entry.pk, expected_version, status=S.RETURNED, review_comment=comment.strip()[:300])
+    comment = limited(comment, "comment", "审核意见")
+    _bump(Entry, entry.pk, expected_version, status=S.RETURNED, review_comment=comment)
     entry.refresh_from_db()
     _version_row(entry, user, "退回")
-    record(AuditAction.WORKFLOW, actor=user, obj=entry, detail=f"退回：{comment.strip()[:200]}")
+    record(AuditAction.WORKFLOW, actor=user, obj=entry, detail=f"退回：{comment[:200]}")
     return entry
 
 
@@ -329,9 +332,10 @@ def add_entry_file(user: Any, entry: Entry, *, title: str, file: UploadedFile) -
     _in_scope(user, entry.unit)
     if entry.kind != ContentKind.POLICY:
         raise ValidationError("只有政策可以上传附件")
+    title = limited(title, "title", "附件名称", 100)
     checked = uploads.check_upload(file, allowed=uploads.POLICY_FILES, max_bytes=POLICY_FILE_MAX_BYTES)
     file.name = uploads.stored_name(checked)
-    row = EntryFile.objects.create(entry=entry, title=(title.strip() or checked.name)[:100], file=file)
+    row = EntryFile.objects.create(entry=entry, title=title or checked.name[:100], file=file)
     record_create(user, row)
     if entry.online:
         snapshot.write_entry(entry)
@@ -346,10 +350,11 @@ def create_edition(user: Any, data: Mapping[str, Any]) -> Edition:
     kind = data.get("kind", "")
     if kind not in PublicationKind.values:
         raise ValidationError({"kind": "出版物类型有误"})
+    title = limited(data.get("title"), "title", "书名", 100)
     edition = Edition(
         kind=kind,
         unit=editing_unit(user),
-        title=(data.get("title") or PublicationKind(kind).label)[:100],
+        title=title or PublicationKind(kind).label,
         edition=data.get("edition") or f"{timezone.localdate().year}年版",
         pagesize=data.get("pagesize") or "A4",
         edition_date=data.get("edition_date") or timezone.localdate(),
@@ -422,6 +427,8 @@ def log_edition_error(
         raise ValidationError("该版次尚未印制，请直接修改内容后重新生成")
     if not description.strip():
         raise ValidationError({"description": "请填写差错说明"})
+    page = limited(page, "page", "页码/位置", 40)
+    description = limited(description, "description", "差错说明")
     if copies_affected < 1 or copies_affected > edition.print_run:
         raise ValidationError({"copies_affected": f"涉及册数应在 1 到 {edition.print_run} 之间"})
     if found_on < edition.printed_on or found_on > timezone.localdate():
@@ -429,8 +436,8 @@ def log_edition_error(
     row = EditionError.objects.create(
         edition=edition,
         found_on=found_on,
-        page=page[:40],
-        description=description.strip()[:300],
+        page=page,
+        description=description,
         copies_affected=copies_affected,
         recorded_by=user,
     )
