@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record, record_create, record_update, snapshot
+from qinqing.core.limits import limited
 from qinqing.core.permissions import require
 from qinqing.demands import notifications
 from qinqing.demands.models import Outbox
@@ -161,12 +162,13 @@ def import_json(user: Any, data: Any) -> Questionnaire:
 @transaction.atomic
 def save_to_library(user: Any, title: str, question: dict[str, Any]) -> LibraryQuestion:
     require(user, DESIGN)
+    title = limited(title, "title", "名称", 200)
     probe = {"sections": [{"id": "s", "questions": [question]}]}
     try:
         schema.Definition.parse(probe)
     except schema.DefinitionError as exc:
         raise ValidationError(str(exc)) from exc
-    item = LibraryQuestion.objects.create(owner_unit=user.scope_unit, title=title[:200], question=question)
+    item = LibraryQuestion.objects.create(owner_unit=user.scope_unit, title=title, question=question)
     record_create(user, item)
     return item
 
