@@ -34,6 +34,8 @@ from tests.evaluation.conftest import evaluator, office, rnd, system  # noqa: F4
 from tests.hardening.hostile import LONG, tally
 from tests.hardening.test_hostile_forms import CASES, ESCAPED, PAYLOADS, World, _api, _form_errors, world  # noqa: F401
 from tests.liaison.conftest import cast, clock  # noqa: F401  (fixtures)
+from tests.portal.conftest import editor, reviewer  # noqa: F401  (fixtures)
+from tests.surveys.conftest import designer  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -519,3 +521,69 @@ def test_evaluation_refuses_over_long_text(path: str, office: User, rnd: Round) 
         call = lambda: evaluation.add_evidence(office, v, pdf, note=LONG)  # noqa: E731
         expected = {"note": too_long("说明", 200)}
     _refused(call, expected, "evaluation")
+
+
+@pytest.mark.parametrize("path", ["approve comment", "return comment", "file title", "edition title"])
+def test_portal_refuses_over_long_text(path: str, editor: User, reviewer: User) -> None:  # noqa: F811
+    from qinqing.portal import services
+    from qinqing.portal.models import ContentKind
+
+    call: Callable[[], Any]
+    kind = ContentKind.POLICY if path == "file title" else ContentKind.NEWS
+    entry = services.create_entry(editor, kind, {"title": "营商环境新闻", "data": {"date": "2026-05-01"}})
+    if path.endswith("comment"):
+        entry = services.submit_entry(editor, entry, expected_version=entry.version)
+        act = services.approve_entry if path.startswith("approve") else services.return_entry
+        call = lambda: act(reviewer, entry, expected_version=entry.version, comment=LONG)  # noqa: E731
+        expected = {"comment": too_long("审核意见", 300)}
+    elif path == "file title":
+        pdf = SimpleUploadedFile("政策原文.pdf", b"%PDF-1.4\n%fake\n", content_type="application/pdf")
+        call = lambda: services.add_entry_file(editor, entry, title=LONG, file=pdf)  # noqa: E731
+        expected = {"title": too_long("附件名称", 100)}
+    else:
+        call = lambda: services.create_edition(reviewer, {"kind": "guide", "title": LONG})  # noqa: E731
+        expected = {"title": too_long("书名", 100)}
+    _refused(call, expected, "portal")
+
+
+def test_surveys_library_refuses_an_over_long_title(designer: User) -> None:  # noqa: F811
+    from qinqing.surveys import services
+
+    question = {"id": "q2", "type": "yesno", "text": "是否办理过开办企业业务", "required": True}
+    _refused(
+        lambda: services.save_to_library(designer, LONG, question),
+        {"title": too_long("名称", 200)},
+        "surveys",
+    )
+
+
+@pytest.mark.parametrize("path", ["registration number", "annual report section"])
+def test_chambers_refuse_over_long_text(path: str, tree: None) -> None:
+    from qinqing.accounts.roles import Role
+    from qinqing.chambers import inspections, rules
+    from qinqing.chambers import services as chambers
+    from qinqing.chambers.models import AnnualReport
+    from tests.chambers import builders
+
+    call: Callable[[], Any]
+    staff = builders.bureau(role=Role.UNIT_HEAD)
+    org, org_user = builders.org_account(staff, name="乌鲁木齐江苏商会", origin="江苏省")
+    if path == "registration number":
+        builders.make_ready(org)
+        app = chambers.start_application(org_user, org, rules.AppKind.REGISTRATION)
+        builders.upload_all(org_user, app)
+        app = chambers.submit_application(org_user, app, expected_version=app.version)
+        call = lambda: chambers.approve_application(  # noqa: E731
+            staff, app, expected_version=app.version, registration_number=LONG
+        )
+        expected = {"registration_number": too_long("民政登记证号", 40)}
+    else:
+        builders.registered(staff, org_user, org)
+        campaign = inspections.open_campaign(staff, area=builders.unit("乌鲁木齐市"), year=2026)
+        report = AnnualReport.objects.get(campaign=campaign, organisation=org)
+        key, label = rules.REPORT_SECTIONS[0]
+        call = lambda: inspections.save_report(  # noqa: E731
+            org_user, report, {key: LONG}, expected_version=report.version
+        )
+        expected = {key: too_long(label, 5000)}
+    _refused(call, expected, "chambers")
