@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 examples="${1:-${FUZZ_MAX_EXAMPLES:-15}}"
 port="${FUZZ_PORT:-8765}"
-work="$(mktemp -d /tmp/qq-fuzz.XXXXXX)"
+work="$(mktemp -d)"
 export QINQING_VAR_DIR="$work" MEDIA_ROOT="$work/media" SECRET_KEY="fuzz-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export ALLOWED_HOSTS="127.0.0.1,localhost" SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 RATE_LIMITS_ENABLED=0
 export ADMIN_TOTP_REQUIRED=0 QINQING_DEMO=0 DEBUG=0 LOG_LEVEL=WARNING
