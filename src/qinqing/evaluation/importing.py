@@ -15,6 +15,7 @@ from django.db import transaction
 
 from qinqing.audit.models import AuditAction
 from qinqing.audit.services import record
+from qinqing.core.limits import length_error
 from qinqing.core.permissions import require
 from qinqing.enterprises.importing import FileError, read_table
 from qinqing.evaluation import services
@@ -80,7 +81,11 @@ def import_values(user: Any, rnd: Round, filename: str, content: bytes) -> Impor
         except ValidationError:
             result.errors.append((number, f"数值“{raw}”不是数字"))
             continue
-        planned[v.pk] = (v, value, doc[:200], note)
+        too_long = length_error(doc, "资料来源", 200)
+        if too_long:
+            result.errors.append((number, too_long))
+            continue
+        planned[v.pk] = (v, value, doc, note)
     if result.errors:
         return result
     for v, value, doc, note in planned.values():

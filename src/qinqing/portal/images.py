@@ -15,6 +15,7 @@ from PIL import UnidentifiedImageError
 
 from qinqing.audit.services import record_create
 from qinqing.core import uploads
+from qinqing.core.limits import limited
 from qinqing.core.permissions import require
 from qinqing.portal.models import Image
 
@@ -32,6 +33,7 @@ def folder() -> Path:
 @transaction.atomic
 def add_image(user: Any, file: UploadedFile, *, alt: str = "") -> Image:
     require(user, "portal.edit")
+    alt = limited(alt, "alt", "图片说明", 200)  # before any resized copy is written to the folder
     uploads.check_upload(file, allowed=uploads.IMAGES, max_bytes=MAX_UPLOAD, field="image")
     try:
         with PILImage.open(file) as probe:
@@ -58,7 +60,7 @@ def add_image(user: Any, file: UploadedFile, *, alt: str = "") -> Image:
                 sizes=sizes,
                 width=rgb.width,
                 height=rgb.height,
-                alt=alt[:200],
+                alt=alt,
                 uploaded_by=user,
             )
     except (UnidentifiedImageError, OSError):
