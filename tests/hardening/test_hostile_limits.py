@@ -587,3 +587,16 @@ def test_chambers_refuse_over_long_text(path: str, tree: None) -> None:
         )
         expected = {key: too_long(label, 5000)}
     _refused(call, expected, "chambers")
+
+
+def test_evaluation_import_refuses_an_over_long_source(evaluator: User, rnd: Round) -> None:  # noqa: F811
+    """The grid import reports the row (and writes nothing) instead of cutting the source at 200."""
+    from qinqing.evaluation import importing
+
+    content = f"单位,指标代码,数值,资料来源,备注\n天山区,T.A.P,3,台账,\n新市区,T.A.D,2,{LONG},\n".encode()
+    before = _counts("evaluation")
+    result = importing.import_values(evaluator, rnd, "grid.csv", content)
+    ok = result.errors == [(3, too_long("资料来源", 200)[0])] and _counts("evaluation") == before
+    tally("over-long text at the services", 1, int(ok))
+    assert (result.errors, result.saved) == ([(3, too_long("资料来源", 200)[0])], 0)
+    assert _counts("evaluation") == before
