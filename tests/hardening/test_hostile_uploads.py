@@ -299,7 +299,7 @@ ENDPOINTS = [
     Endpoint("到位资金凭证", "POST /investment/projects/<pk>/funds/", "统计填报员", "evidence", ATTACHMENTS, _investment_funds,
              good_shown=None, form_messages={"an empty file": "请检查到位资金输入"}),
     Endpoint("评价佐证材料（页面）", "POST /evaluation/values/<pk>/", "评估机构", "file", ATTACHMENTS, _evaluation_page,
-             form_messages={"an empty file": "请选择文件"}),
+             form_messages={"an empty file": "佐证材料：提交的是空文件。"}),
     Endpoint("评价佐证材料（API）", "POST /api/v1/evaluation/values/<pk>/evidence/", "评估机构", "file", ATTACHMENTS,
              _evaluation_api, api=True, form_messages={"an empty file": "提交的是空文件。"}),
     Endpoint("商会申报材料（页面）", "POST /chambers/applications/<pk>/upload/", "商会账号", "file", ATTACHMENTS, _chambers_page,
