@@ -15,7 +15,7 @@ from qinqing.orgs.models import Unit
 from qinqing.orgs.tree import load_tree
 from tests import factories
 
-pytest_plugins = ["tests.browser_support", "tests.scoping.report"]
+pytest_plugins = ["tests.browser_support", "tests.scoping.report", "tests.hardening.report"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,35 @@
+"""Print what the hostile-input battery tried and how much of it was handled safely.
+
+With pytest-xdist each worker counts its own; the workers send their counts to the controller (as
+tests/scoping/report.py does). Loaded as a plugin from tests/conftest.py."""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from tests.hardening.hostile import TALLY
+
+_FROM_WORKERS: collections.Counter[str] = collections.Counter()
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:  # an xdist worker
+        output["hostile_tally"] = dict(TALLY)
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _FROM_WORKERS.update(getattr(node, "workeroutput", {}).get("hostile_tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    total = TALLY + _FROM_WORKERS
+    if not total:
+        return
+    kinds = sorted({key.rsplit(" ", 1)[0] for key in total})
+    tried = sum(total[f"{k} tried"] for k in kinds)
+    safe = sum(total[f"{k} safe"] for k in kinds)
+    terminalreporter.write_line(f"hostile inputs: {tried} tried, {safe} handled safely")
+    for k in kinds:
+        terminalreporter.write_line(f"  {k}: {total[f'{k} tried']} tried, {total[f'{k} safe']} safe")
