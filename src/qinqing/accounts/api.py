@@ -17,14 +17,11 @@ from qinqing.accounts.models import ApiToken, User
 from qinqing.accounts.reauth import reauth_required
 from qinqing.accounts.roles import Role
 from qinqing.core import ratelimit
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import ErrorSerializer, error_responses
 from qinqing.core.permissions import HasCapability
 from qinqing.enterprises.models import mask_mobile
 
-ERRORS = {
-    401: OpenApiResponse(ErrorSerializer, description="未登录或令牌无效"),
-    403: OpenApiResponse(ErrorSerializer, description="无权访问"),
-}
+ERRORS = error_responses(401, 403)
 
 
 class RefSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -16,16 +16,12 @@ from qinqing.analysis import queries, services
 from qinqing.analysis.forms import PeriodForm
 from qinqing.analysis.models import AnalysisReport
 from qinqing.analysis.similarity import find_similar
-from qinqing.core.api import ErrorSerializer, int_param
+from qinqing.core.api import error_responses, int_param
 from qinqing.core.permissions import HasCapability
 from qinqing.demands.models import Category, Demand
 from qinqing.orgs.models import Unit
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误（fields 指出字段）"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-}
+ERRORS = error_responses(400, 403, 404)
 PERIOD_PARAMS = [
     OpenApiParameter("unit", OpenApiTypes.INT, description="单位（含下级），默认本人数据范围"),
     OpenApiParameter("start", OpenApiTypes.DATE, description="开始日期，默认今年1月1日"),

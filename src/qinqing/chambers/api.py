@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
@@ -21,22 +21,11 @@ from rest_framework.views import APIView
 from qinqing.chambers import certificates, inspections, officers, queries, rules, services
 from qinqing.chambers.filters import ApplicationFilter, CertificateFilter, OrganisationFilter, ReportFilter
 from qinqing.chambers.models import AnnualReport, Application, Campaign, Certificate, Officer, Organisation
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import Conflict, ErrorSerializer, error_responses
 from qinqing.core.permissions import HasCapability, require
 from qinqing.enterprises.models import mask_mobile
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-    409: OpenApiResponse(ErrorSerializer, description="该记录已被他人修改，请刷新后重试"),
-}
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "stale"
-    default_detail = rules.STALE_MESSAGE
+ERRORS = error_responses(400, 403, 404, 409)
 
 
 def _call(func: Any, *args: Any, **kwargs: Any) -> Any:

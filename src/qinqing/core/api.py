@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -108,6 +109,30 @@ class ErrorSerializer(serializers.Serializer[Any]):
 ErrorSerializer._declared_fields["fields"] = serializers.DictField(
     child=serializers.ListField(child=serializers.CharField()), required=False, help_text="字段 → 错误信息"
 )
+
+STALE_MESSAGE = "该记录已被他人修改，请刷新后重试"
+_ERROR_TEXT = {
+    400: "输入有误（fields 指出字段）",
+    401: "未登录或令牌无效",
+    403: "无权执行此操作",
+    404: "未找到，或无权访问",
+}
+
+
+def error_responses(*statuses: int, conflict: str = STALE_MESSAGE) -> dict[int, OpenApiResponse]:
+    """The documented error responses for STATUSES (400, 401, 403, 404, 409), for ``extend_schema``'s
+    ``responses``; CONFLICT is the 409's description (the app's stale-version message)."""
+    texts = {**_ERROR_TEXT, 409: conflict}
+    return {code: OpenApiResponse(ErrorSerializer, description=texts[code]) for code in statuses}
+
+
+class Conflict(exceptions.APIException):
+    """409: the object changed since the client read it (its version is stale). Apps with their own
+    message or code subclass it."""
+
+    status_code = 409
+    default_code = "stale"
+    default_detail = STALE_MESSAGE
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:

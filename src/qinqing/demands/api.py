@@ -22,7 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qinqing.accounts.models import User
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import Conflict as CoreConflict
+from qinqing.core.api import ErrorSerializer, error_responses
 from qinqing.demands import cache, listing, services
 from qinqing.demands.filters import DemandFilter
 from qinqing.demands.models import (
@@ -45,11 +46,7 @@ from qinqing.orgs.models import Unit
 
 HIDDEN = "（企业身份已隐藏）"
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误（fields 指出字段）"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-}
+ERRORS = error_responses(400, 403, 404)
 ACTION_ERRORS = {
     **ERRORS,
     409: OpenApiResponse(
@@ -59,8 +56,7 @@ ACTION_ERRORS = {
 }
 
 
-class Conflict(exceptions.APIException):
-    status_code = 409
+class Conflict(CoreConflict):
     default_code = "invalid_state"
     default_detail = "当前状态不能执行该操作"
 

@@ -21,7 +21,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import error_responses
 from qinqing.core.permissions import HasCapability
 from qinqing.enterprises import services
 from qinqing.enterprises.filters import ContactFilter, EnterpriseFilter
@@ -31,11 +31,7 @@ from qinqing.enterprises.models import Contact, Enterprise, EnterpriseStatus, Ow
 from qinqing.enterprises.queries import enterprise_list, primary_contact
 from qinqing.orgs.models import Unit
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-}
+ERRORS = error_responses(400, 403, 404)
 
 
 class CanViewEnterprises(permissions.BasePermission):

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -16,22 +16,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qinqing.accounts.reauth import reauth_required
-from qinqing.core.api import ErrorSerializer, int_param
+from qinqing.core.api import Conflict as CoreConflict
+from qinqing.core.api import error_responses, int_param
 from qinqing.core.permissions import HasCapability
 from qinqing.evaluation import queries, reports, scoring, services, trees
 from qinqing.evaluation.models import Evidence, IndicatorSystem, Round, Value, ValueStatus
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-    409: OpenApiResponse(ErrorSerializer, description="该数据已被他人修改，请刷新后重试"),
-}
+ERRORS = error_responses(400, 403, 404, 409, conflict=services.STALE_MESSAGE)
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "stale"
+class Conflict(CoreConflict):
     default_detail = services.STALE_MESSAGE
 
 

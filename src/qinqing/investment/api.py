@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinqing.core.api import ErrorSerializer, int_param
+from qinqing.core.api import Conflict, ErrorSerializer, error_responses, int_param
 from qinqing.core.permissions import HasCapability, require
 from qinqing.investment import queries, services
 from qinqing.investment.filters import FundsFilter, ProjectFilter, ReportFilter
@@ -42,18 +42,7 @@ from qinqing.investment.models import (
 )
 from qinqing.orgs.models import Unit
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-    409: OpenApiResponse(ErrorSerializer, description="该记录已被他人修改，请刷新后重试"),
-}
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "stale"
-    default_detail = "该记录已被他人修改，请刷新后重试"
+ERRORS = error_responses(400, 403, 404, 409)
 
 
 def _call(func: Any, *args: Any, **kwargs: Any) -> Any:

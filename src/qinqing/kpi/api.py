@@ -7,23 +7,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import error_responses
 from qinqing.core.metrics import all_metrics
 from qinqing.core.permissions import HasCapability
 from qinqing.kpi import scoring, services
 from qinqing.kpi.models import BudgetProject, Incident, MaintenanceRequest
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-}
+ERRORS = error_responses(400, 403, 404)
 
 
 class BudgetProjectSerializer(serializers.ModelSerializer[BudgetProject]):

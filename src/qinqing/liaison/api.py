@@ -9,7 +9,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -22,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinqing.accounts.models import User
-from qinqing.core.api import ErrorSerializer, int_param
+from qinqing.core.api import error_responses, int_param
 from qinqing.core.permissions import HasCapability, require
 from qinqing.demands.models import Category, Demand, DemandType
 from qinqing.enterprises.models import Enterprise
@@ -31,11 +30,7 @@ from qinqing.liaison import queries, services
 from qinqing.liaison.models import Assignment, EscalationProposal, Meeting, MeetingKind, Visit
 from qinqing.orgs.models import Unit
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误（fields 指出字段）"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-}
+ERRORS = error_responses(400, 403, 404)
 
 
 @extend_schema_field(OpenApiTypes.INT)

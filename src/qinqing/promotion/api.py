@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinqing.accounts.models import User
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import Conflict, ErrorSerializer, error_responses
 from qinqing.core.permissions import HasCapability, require
 from qinqing.enterprises.models import mask_mobile
 from qinqing.investment.models import IndustryCluster, InvestorType, Project, Source
@@ -39,19 +39,9 @@ from qinqing.promotion.models import (
     TripLeg,
 )
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误（fields 指出字段）"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-}
+ERRORS = error_responses(400, 403, 404)
 STALE = {409: OpenApiResponse(ErrorSerializer, description="该记录已被他人修改，请刷新后重试")}
 YEAR = OpenApiParameter("year", OpenApiTypes.INT, description="年度（默认本年）")
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "stale"
-    default_detail = services.STALE_MESSAGE
 
 
 def _call(func: Any, *args: Any, **kwargs: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinqing.core import ratelimit
-from qinqing.core.api import ErrorSerializer
+from qinqing.core.api import Conflict, ErrorSerializer, error_responses
 from qinqing.core.permissions import HasCapability
 from qinqing.enterprises.models import mask_mobile
 from qinqing.orgs.models import Unit
@@ -29,18 +29,7 @@ from qinqing.surveys.answering import AnswerError
 from qinqing.surveys.models import Invitation, Mode, Questionnaire, Survey
 from qinqing.surveys.stats import Estimate
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误"),
-    403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或无权访问"),
-    409: OpenApiResponse(ErrorSerializer, description="该记录已被他人修改，请刷新后重试"),
-}
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "stale"
-    default_detail = "该记录已被他人修改，请刷新后重试"
+ERRORS = error_responses(400, 403, 404, 409)
 
 
 def _call(func: Any, *args: Any, **kwargs: Any) -> Any:
