@@ -5,26 +5,24 @@ tests/scoping/report.py does). Loaded as a plugin from tests/conftest.py."""
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 from tests.hardening.hostile import TALLY
+from tests.worker_counts import WorkerCounts
 
-_FROM_WORKERS: collections.Counter[str] = collections.Counter()
+_COUNTS = WorkerCounts("hostile_tally", TALLY)
 
 
 def pytest_sessionfinish(session: Any) -> None:
-    output = getattr(session.config, "workeroutput", None)
-    if output is not None:  # an xdist worker
-        output["hostile_tally"] = dict(TALLY)
+    _COUNTS.sessionfinish(session)
 
 
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    _FROM_WORKERS.update(getattr(node, "workeroutput", {}).get("hostile_tally", {}))
+    _COUNTS.nodedown(node, error)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    total = TALLY + _FROM_WORKERS
+    total = _COUNTS.total()
     if not total:
         return
     kinds = sorted({key.rsplit(" ", 1)[0] for key in total})

@@ -5,26 +5,24 @@ as a plugin from tests/conftest.py (the xdist controller collects no test module
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 from tests.scoping.registry import PROVED
+from tests.worker_counts import WorkerCounts
 
-_FROM_WORKERS: collections.Counter[str] = collections.Counter()
+_COUNTS = WorkerCounts("scoping_proved", PROVED)
 
 
 def pytest_sessionfinish(session: Any) -> None:
-    output = getattr(session.config, "workeroutput", None)
-    if output is not None:  # an xdist worker
-        output["scoping_proved"] = dict(PROVED)
+    _COUNTS.sessionfinish(session)
 
 
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    _FROM_WORKERS.update(getattr(node, "workeroutput", {}).get("scoping_proved", {}))
+    _COUNTS.nodedown(node, error)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    total = PROVED + _FROM_WORKERS
+    total = _COUNTS.total()
     if total:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(total.items()))
         terminalreporter.write_line(f"scoping battery: {sum(total.values())} cells proved ({parts})")
