@@ -62,6 +62,14 @@ def submit(c: Client, title: str) -> int:
     return int(r.json()["id"])
 
 
+def assert_current(state: replica.ReplicaState) -> None:
+    """A replica that has replayed our writes is current. Its lag is 0.0 unless the primary wrote more WAL
+    between the two LSN reads (a standby snapshot, autovacuum, a checkpoint): then it is the age of the
+    last replayed commit, milliseconds, far under the 3 s bound."""
+    assert state.ok and state.reason == "ok", state
+    assert state.lag is not None and 0.0 <= state.lag < 1.0, state
+
+
 @pytest.fixture
 def paused_replay() -> Any:
     yield lambda: one("replica", "SELECT pg_wal_replay_pause()::text")
@@ -85,7 +93,7 @@ def test_lag_read_your_writes_and_the_bound(
     wait_replayed()
     # caught up: the reader's list comes from the replica, with the demand
     assert titles(reader.get(reverse("api:demand-list"))) == ["复制前的诉求"]
-    assert replica.replica_state().lag == 0.0
+    assert_current(replica.replica_state(force=True))
     paused_replay()
     time.sleep(0.3)
     submit(writer, "暂停回放后的诉求")
@@ -104,7 +112,7 @@ def test_lag_read_your_writes_and_the_bound(
     # replay resumes: the replica catches up and answers again
     one("replica", "SELECT pg_wal_replay_resume()::text")
     wait_replayed()
-    assert replica.replica_state(force=True).lag == 0.0
+    assert_current(replica.replica_state(force=True))
     assert titles(reader.get(reverse("api:demand-list"))) == ["暂停回放后的诉求", "复制前的诉求"]
 
 
