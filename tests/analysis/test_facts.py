@@ -332,6 +332,22 @@ def test_submission_costs_one_insert_and_the_job_is_batched(
     assert connection.vendor in ("sqlite", "postgresql")
 
 
+def test_the_job_drains_a_queue_that_names_demands_more_than_once(cast: Cast, clock: Any) -> None:
+    """A batch of queue rows may name fewer demands than rows (a demand submitted, then changed): the
+    job goes on while its batches are full, and leaves nothing queued."""
+    from tests.liaison.conftest import submit_demand
+
+    clock.set(at(2026, 11, 2))
+    made = [submit_demand(cast, title=t, description=d) for t, d in TEXTS]
+    facts.enqueue([d.pk for d in made for _ in (1, 2)])  # then each twice in a row: d1 d1 d2 d2 …
+    assert FactQueue.objects.count() == 3 * len(TEXTS)
+    # batches of 4 rows: d1-d4 | d5 d1 d1 d2 | d2 d3 d3 d4 | d4 d5 d5 → 4, 3, 3 and 2 demands done
+    assert facts.process_queue(batch=4) == 4 + 3 + 3 + 2
+    assert not FactQueue.objects.exists()
+    assert sorted(DemandFact.objects.values_list("demand_id", flat=True)) == sorted(d.pk for d in made)
+    assert facts.pending_ids() == set()
+
+
 def test_the_stored_part_is_cached_under_the_facts_state(
     cast: Cast, clock: Any, histories: list[Demand]
 ) -> None:

@@ -318,7 +318,9 @@ def index_missing(ids: Iterable[int]) -> int:
     return index_many(todo)
 
 
-def _process_batch(batch: int) -> int:
+def _process_batch(batch: int) -> tuple[int, bool]:
+    """One batch: BATCH queue rows (and unsignalled demands to fill it). Returns the demands done and
+    whether the batch was full (more may be waiting)."""
     with transaction.atomic():
         state = _state_for_update()
         queued = list(FactQueue.objects.order_by("id").values_list("id", "demand_id")[:batch])
@@ -326,7 +328,7 @@ def _process_batch(batch: int) -> int:
         if len(ids) < batch:  # demands inserted or deleted without a signal (bulk loads): by id
             ids.update(_unsignalled(batch - len(ids)))
         if not ids:
-            return 0
+            return 0, False
         index_missing(ids)
         old = list(DemandFact.objects.filter(demand_id__in=ids).values(*FACT_FIELDS))
         new = derived_rows(ids)
@@ -337,17 +339,18 @@ def _process_batch(batch: int) -> int:
         state.version += 1
         state.token = new_token()
         state.save(update_fields=["version", "token"])
-    return len(ids)
+    # a demand queued twice (submitted, then changed) fills two rows of the batch but counts once here
+    return len(ids), len(queued) == batch or len(ids) >= batch
 
 
 def process_queue(batch: int = BATCH, max_batches: int | None = None) -> int:
     """Bring the text index and the facts of every queued demand up to date. Returns the demands done."""
     done = batches = 0
     while max_batches is None or batches < max_batches:
-        n = _process_batch(batch)
+        n, full = _process_batch(batch)
         done += n
         batches += 1
-        if n < batch:
+        if not full:
             break
     return done
 
