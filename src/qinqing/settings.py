@@ -110,6 +110,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("QINQING_TEST_SQLITE", "") or None}
+elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # psycopg 3 binds parameters on the server and prepares a statement once it ran 5 times on a
+    # connection: PostgreSQL skips parsing and planning it. Needs session-level connections (not a
+    # transaction-pooling pgbouncer).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 # A streaming replica (DATABASE_REPLICA_URL): lag-tolerant reads go there, see qinqing/core/replica.py.
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 5)
