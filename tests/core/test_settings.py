@@ -131,3 +131,21 @@ def test_collectstatic_with_the_production_manifest_storage(tmp_path: Path) -> N
     assert "vendor/bootstrap/bootstrap.min.css" in manifest
     assert "vendor/echarts/echarts.min.js" in manifest
     assert (static_root / "vendor" / "htmx" / "htmx.min.js.gz").exists()  # WhiteNoise compression
+
+
+def _db_options(env_extra: dict[str, str]) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "QINQING_", "DATABASE_"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "qinqing.settings", **env_extra})
+    code = "from django.conf import settings; print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_statements_are_prepared_unless_switched_off() -> None:
+    url = {"DATABASE_URL": "postgres://qinqing@db.example/qinqing"}
+    assert _db_options(url) == "[('prepare_threshold', 5), ('server_side_binding', True)]"
+    assert _db_options({**url, "DATABASE_PREPARED_STATEMENTS": "0"}) == "[]"
+    assert "server_side_binding" not in _db_options({})  # SQLite: its own options only
