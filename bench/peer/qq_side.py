@@ -38,7 +38,7 @@ def session_cookie(username: str) -> str:
     user = get_user_model().objects.get(username=username)
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["qq_last_seen"] = int(time.time()) + 86400  # the idle clock will not expire during the run
     store.save()

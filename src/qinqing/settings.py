@@ -154,6 +154,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Accounts and security -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's model backend, loading the session's user with its unit and roles in one statement
+AUTHENTICATION_BACKENDS = ["qinqing.accounts.authentication.UserBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

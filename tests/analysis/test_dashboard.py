@@ -116,9 +116,9 @@ def test_dashboard_page_drill_down_and_query_counts(
     assert "chart-data" in body
     url = f"{reverse('analysis:drill')}?{query}&dimension=category&key={category('用地').parent_id}"
     c.get(url)
-    # session, user, roles, unit, scope unit, the unit filter's choice, the subtree's ids, count, the
-    # filter's options, rows
-    with django_assert_num_queries(10):
+    # session, the user with unit, scope unit and roles, the unit filter's choice, the subtree's ids,
+    # count, the filter's options, rows
+    with django_assert_num_queries(7):
         r = c.get(url)
     assert r.content.decode().count("/demands/") >= 4
     r = c.get(f"{reverse('analysis:drill')}?{query}&dimension=scale&key=large")

@@ -212,11 +212,11 @@ def test_page_query_count_is_constant(
 ) -> None:
     client.force_login(auditadmin)
     client.get(reverse("audit:list"))  # warm up: the idle clock writes the session once
-    # session, user, roles, count, page, the user's unit (layout)
-    with django_assert_num_queries(6):
+    # session, the user with unit and roles, count, page
+    with django_assert_num_queries(4):
         assert client.get(reverse("audit:list")).status_code == 200
     _more_events(40)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(reverse("audit:list"))
     assert len(response.context["events"]) == 50
 

@@ -56,12 +56,12 @@ def test_years_page_query_count_is_constant(
 ) -> None:
     _freeze_today(monkeypatch, D(2026, 11, 22))
     admin_client.get(reverse("calendar:years"))  # warm up: the idle clock writes the session once
-    # session, user, roles, years, day counts (all years in one GROUP BY), the user's unit (layout)
-    with django_assert_num_queries(6):
+    # session, the user with unit and roles, years, day counts (all years in one GROUP BY)
+    with django_assert_num_queries(4):
         assert admin_client.get(reverse("calendar:years")).status_code == 200
     CalendarYear.objects.create(year=2027, source=Source.ADMIN, notice="x")
     CalendarDay.objects.create(date=D(2027, 1, 1), kind=DayKind.HOLIDAY, name="元旦")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         assert admin_client.get(reverse("calendar:years")).status_code == 200
 
 

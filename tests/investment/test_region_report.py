@@ -156,8 +156,8 @@ def test_project_list_query_count(
     c = Client()
     c.force_login(reviewer)
     c.get("/api/v1/projects/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):  # session, the user with unit and roles, then the list's own
         assert c.get("/api/v1/projects/").json()["count"] == 5
     # the page reads the scope's unit ids first (queries.visible_projects), then the page and its COUNT
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         assert c.get("/investment/").status_code == 200

@@ -107,12 +107,12 @@ def test_ledger_page_and_export_layout(cast: Cast, clock: Any, django_assert_num
     _visit(cast, 3)
     c = _client(cast.office)
     c.get(reverse("liaison:ledger"))  # warm up (session, user)
-    # session, user, roles, unit, scope unit, count, rows, the leader and unit filter choices
-    with django_assert_num_queries(9):
+    # session, the user with unit, scope unit and roles, count, rows, the leader and unit filter choices
+    with django_assert_num_queries(6):
         response = c.get(reverse("liaison:ledger"))
     assert response.content.decode().count("用地指标未落实") == 3
     _visit(cast, 3)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         c.get(reverse("liaison:ledger"))
     export = c.get(reverse("liaison:ledger_export"))
     ws = load_workbook(io.BytesIO(export.content)).active

@@ -224,9 +224,9 @@ def test_lists_have_constant_queries(
         make_survey(designer, questionnaire, title=f"调查{i}")
     c = client_for(designer)
     c.get(reverse("surveys:home"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):  # session, the user with unit and roles, then the page's own
         c.get(reverse("surveys:home"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):  # session, the user with unit and roles, then the page's own
         c.get(reverse("surveys:questionnaires"))
     api = APIClient()
     api.force_authenticate(designer)

@@ -1,8 +1,10 @@
-"""API token authentication: ``Authorization: Bearer qq_...``; only the digest is stored.
+"""Who makes a request, loaded in one statement: the API token (``Authorization: Bearer qq_...``; only the
+digest is stored) and the signed-in user of a session (``UserBackend``).
 
-One statement loads the live token with its user, the user's unit and that unit's parent (the scope root
-of a lead office) and the user's roles (one row per role), so the permission and scope checks that follow
-in the request (``user.can``, ``user.scope_unit``, ``visible_to``) read them without querying again.
+One statement loads the live token (or the session's user) with the user, the user's unit and that
+unit's parent (the scope root of a lead office) and the user's roles (one row per role), so the
+permission and scope checks that follow in the request (``user.can``, ``user.scope_unit``,
+``visible_to``) read them without querying again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 from rest_framework import authentication, exceptions
@@ -40,6 +44,24 @@ def _token_query(vendor: str) -> tuple[str, Columns[ApiToken], Columns[User], Co
     return sql, token, user, unit, parent
 
 
+def _attach(
+    rows: list[Any], at: int, user_cols: Columns[User], unit_cols: Columns[Unit], parent_cols: Columns[Unit]
+) -> User:
+    """The user of ROWS (its columns from AT), with its unit, the unit's parent and its roles."""
+    first = rows[0]
+    user = user_cols.load(first, at)
+    assert user is not None
+    at += user_cols.width
+    unit = unit_cols.load(first, at)
+    if unit is not None:
+        parent = parent_cols.load(first, at + unit_cols.width)
+        if parent is not None:
+            unit.parent = parent
+        user.unit = unit
+    user.prime_roles(row[-1] for row in rows if row[-1] is not None)
+    return user
+
+
 def load_live_token(raw: str) -> ApiToken | None:
     """The live (not revoked, not expired) token RAW with ``token.user`` loaded as described above."""
     sql, token_cols, user_cols, unit_cols, parent_cols = _token_query(connection.vendor)
@@ -49,20 +71,48 @@ def load_live_token(raw: str) -> ApiToken | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    first = rows[0]
-    token = token_cols.load(first)
-    user = user_cols.load(first, token_cols.width)
-    assert token is not None and user is not None
-    at = token_cols.width + user_cols.width
-    unit = unit_cols.load(first, at)
-    if unit is not None:
-        parent = parent_cols.load(first, at + unit_cols.width)
-        if parent is not None:
-            unit.parent = parent
-        user.unit = unit
-    user.prime_roles(row[-1] for row in rows if row[-1] is not None)
-    token.user = user
+    token = token_cols.load(rows[0])
+    assert token is not None
+    token.user = _attach(rows, token_cols.width, user_cols, unit_cols, parent_cols)
     return token
+
+
+@functools.cache
+def _user_query(vendor: str) -> tuple[str, Columns[User], Columns[Unit], Columns[Unit]]:
+    q = connection.ops.quote_name
+    user, unit, parent = Columns(User, "u"), Columns(Unit, "un"), Columns(Unit, "p")
+    tables = {m: q(m._meta.db_table) for m in (User, Unit, UserRole)}
+    sql = (
+        f"SELECT {user.select}, {unit.select}, {parent.select}, r.{q('role')}"  # noqa: S608 - quoted names
+        f" FROM {tables[User]} u"
+        f" LEFT JOIN {tables[Unit]} un ON un.{q('id')} = u.{q('unit_id')}"
+        f" LEFT JOIN {tables[Unit]} p ON p.{q('id')} = un.{q('parent_id')}"
+        f" LEFT JOIN {tables[UserRole]} r ON r.{q('user_id')} = u.{q('id')}"
+        f" WHERE u.{q('id')} = %s"
+    )
+    return sql, user, unit, parent
+
+
+def load_user(pk: Any) -> User | None:
+    """The user PK with its unit, the unit's parent and its roles (one statement)."""
+    try:
+        pk = User._meta.pk.to_python(pk)
+    except ValidationError:  # not an id (a session of another schema): nobody
+        return None
+    sql, user_cols, unit_cols, parent_cols = _user_query(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        rows = cursor.fetchall()
+    return _attach(rows, 0, user_cols, unit_cols, parent_cols) if rows else None
+
+
+class UserBackend(ModelBackend):
+    """Django's model backend (passwords, ``is_active``), whose ``get_user`` — the session's user on every
+    request — loads the user's unit, its parent and the roles in the same statement."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = load_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
