@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         ids = list(sc.get("ids") or [0])
         rows: list[tuple[float, float, float, float, int]] = []
         captured: list[dict[str, Any]] = []
+        slowest: tuple[float, float, list[tuple[float, str]]] | None = None
         profiler = cProfile.Profile() if args.profile == name else None
         body = b""
         for i in range(args.repeat + 1):  # the first is a warm-up
@@ -168,7 +169,22 @@ def main(argv: list[str] | None = None) -> int:
                 sql = sum(float(q["time"]) for q in ctx.captured_queries)
                 rows.append((wall * 1000, cpu * 1000, pg * 1000, sql * 1000, len(ctx.captured_queries)))
                 captured = list(ctx.captured_queries)
+                if slowest is None or wall * 1000 > slowest[0]:
+                    slowest = (
+                        wall * 1000,
+                        cpu * 1000,
+                        [(float(q["time"]) * 1000, q["sql"]) for q in captured],
+                    )
         med = [statistics.median(r[k] for r in rows) for k in range(5)]
+        walls = sorted(r[0] for r in rows)
+        if len(walls) >= 20 and slowest is not None:
+            p95 = walls[min(len(walls) - 1, int(len(walls) * 0.95))]
+            top = max(slowest[2], default=(0.0, ""))
+            print(
+                f"{name:15s} wall p95 {p95:.1f} ms, slowest {slowest[0]:.1f} ms ({slowest[1]:.1f} ms CPU here; "
+                f"its slowest query {top[0]:.1f} ms: {top[1][:90]})",
+                flush=True,
+            )
         extra = ""
         if name.startswith("list_json"):
             data = json.loads(body)
