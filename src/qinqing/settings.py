@@ -110,7 +110,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("QINQING_TEST_SQLITE", "") or None}
-elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+elif DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DATABASE_PREPARED_STATEMENTS", True):
     # psycopg 3 binds parameters on the server and prepares a statement once it ran 5 times on a
     # connection: PostgreSQL skips parsing and planning it. Needs session-level connections (not a
     # transaction-pooling pgbouncer).
