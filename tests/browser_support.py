@@ -8,6 +8,7 @@ while the first is alive fails ("using Playwright Sync API inside the asyncio lo
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,24 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync
 class SerialLiveServer(WSGIServer):
     """The test live server, one request at a time. Django's default threaded server shares the test
     database's one SQLite connection between its request threads; a page that loads an HTMX panel next
-    to an action's POST then stalled now and then (a 30 s timeout in CI). Serial requests cannot."""
+    to an action's POST then stalled now and then (a 30 s timeout in CI). Serial requests cannot.
 
-    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # LiveServerThread.run() already installed the overrides
+    Serving one connection at a time, the server must not wait on a connection that sends nothing: Chromium
+    opens spare connections ahead of need (preconnect), and a read without a timeout on one of them would
+    hold every other request of the page. Each connection gets ``IDLE_SECONDS`` to send its request."""
+
+    IDLE_SECONDS = 2
+
+    def __init__(
+        self, address: Any, handler: type, *args: Any, connections_override: Any = None, **kwargs: Any
+    ) -> None:
+        timed = type(f"Timed{handler.__name__}", (handler,), {"timeout": self.IDLE_SECONDS})
+        super().__init__(address, timed, *args, **kwargs)  # LiveServerThread.run() installed the overrides
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], TimeoutError):
+            return  # a spare connection that sent nothing: closed, the next one is served
+        super().handle_error(request, client_address)
 
 
 LiveServerThread.server_class = SerialLiveServer
