@@ -24,47 +24,55 @@ from qinqing.core.rows import Columns
 from qinqing.orgs.models import Unit
 
 
+class _UserRows:
+    """The user's part of both statements: its columns, its unit's and the parent's, then the role (one
+    row per role), and the joins that bring them; ``attach`` builds the user from the rows."""
+
+    def __init__(self) -> None:
+        q = connection.ops.quote_name
+        self.user, self.unit, self.parent = Columns(User, "u"), Columns(Unit, "un"), Columns(Unit, "p")
+        units, roles = q(Unit._meta.db_table), q(UserRole._meta.db_table)
+        self.select = f"{self.user.select}, {self.unit.select}, {self.parent.select}, r.{q('role')}"
+        self.joins = (
+            f" LEFT JOIN {units} un ON un.{q('id')} = u.{q('unit_id')}"
+            f" LEFT JOIN {units} p ON p.{q('id')} = un.{q('parent_id')}"
+            f" LEFT JOIN {roles} r ON r.{q('user_id')} = u.{q('id')}"
+        )
+
+    def attach(self, rows: list[Any], at: int = 0) -> User:
+        """The user of ROWS (its columns from AT), with its unit, the unit's parent and its roles."""
+        first = rows[0]
+        user = self.user.load(first, at)
+        assert user is not None
+        at += self.user.width
+        unit = self.unit.load(first, at)
+        if unit is not None:
+            parent = self.parent.load(first, at + self.unit.width)
+            if parent is not None:
+                unit.parent = parent
+            user.unit = unit
+        user.prime_roles(row[-1] for row in rows if row[-1] is not None)
+        return user
+
+
 @functools.cache
-def _token_query(vendor: str) -> tuple[str, Columns[ApiToken], Columns[User], Columns[Unit], Columns[Unit]]:
-    """The statement (for the connection's VENDOR) and the column sets of its four models."""
+def _token_query(vendor: str) -> tuple[str, Columns[ApiToken], _UserRows]:
+    """The statement (for the connection's VENDOR), the token's columns and the user's part."""
     q = connection.ops.quote_name
-    token, user = Columns(ApiToken, "t"), Columns(User, "u")
-    unit, parent = Columns(Unit, "un"), Columns(Unit, "p")
-    tables = {m: q(m._meta.db_table) for m in (ApiToken, User, Unit, UserRole)}
+    token, user = Columns(ApiToken, "t"), _UserRows()
     sql = (
-        f"SELECT {token.select}, {user.select}, {unit.select}, {parent.select}, r.{q('role')}"  # noqa: S608 - quoted names
-        f" FROM {tables[ApiToken]} t"
-        f" JOIN {tables[User]} u ON u.{q('id')} = t.{q('user_id')}"
-        f" LEFT JOIN {tables[Unit]} un ON un.{q('id')} = u.{q('unit_id')}"
-        f" LEFT JOIN {tables[Unit]} p ON p.{q('id')} = un.{q('parent_id')}"
-        f" LEFT JOIN {tables[UserRole]} r ON r.{q('user_id')} = u.{q('id')}"
+        f"SELECT {token.select}, {user.select}"  # noqa: S608 - quoted names
+        f" FROM {q(ApiToken._meta.db_table)} t JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')}"
+        f"{user.joins}"
         f" WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL"
         f" AND (t.{q('expires_at')} IS NULL OR t.{q('expires_at')} > %s)"
     )
-    return sql, token, user, unit, parent
-
-
-def _attach(
-    rows: list[Any], at: int, user_cols: Columns[User], unit_cols: Columns[Unit], parent_cols: Columns[Unit]
-) -> User:
-    """The user of ROWS (its columns from AT), with its unit, the unit's parent and its roles."""
-    first = rows[0]
-    user = user_cols.load(first, at)
-    assert user is not None
-    at += user_cols.width
-    unit = unit_cols.load(first, at)
-    if unit is not None:
-        parent = parent_cols.load(first, at + unit_cols.width)
-        if parent is not None:
-            unit.parent = parent
-        user.unit = unit
-    user.prime_roles(row[-1] for row in rows if row[-1] is not None)
-    return user
+    return sql, token, user
 
 
 def load_live_token(raw: str) -> ApiToken | None:
     """The live (not revoked, not expired) token RAW with ``token.user`` loaded as described above."""
-    sql, token_cols, user_cols, unit_cols, parent_cols = _token_query(connection.vendor)
+    sql, token_cols, user_rows = _token_query(connection.vendor)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, [hash_token(raw), now])
@@ -73,24 +81,16 @@ def load_live_token(raw: str) -> ApiToken | None:
         return None
     token = token_cols.load(rows[0])
     assert token is not None
-    token.user = _attach(rows, token_cols.width, user_cols, unit_cols, parent_cols)
+    token.user = user_rows.attach(rows, token_cols.width)
     return token
 
 
 @functools.cache
-def _user_query(vendor: str) -> tuple[str, Columns[User], Columns[Unit], Columns[Unit]]:
+def _user_query(vendor: str) -> tuple[str, _UserRows]:
     q = connection.ops.quote_name
-    user, unit, parent = Columns(User, "u"), Columns(Unit, "un"), Columns(Unit, "p")
-    tables = {m: q(m._meta.db_table) for m in (User, Unit, UserRole)}
-    sql = (
-        f"SELECT {user.select}, {unit.select}, {parent.select}, r.{q('role')}"  # noqa: S608 - quoted names
-        f" FROM {tables[User]} u"
-        f" LEFT JOIN {tables[Unit]} un ON un.{q('id')} = u.{q('unit_id')}"
-        f" LEFT JOIN {tables[Unit]} p ON p.{q('id')} = un.{q('parent_id')}"
-        f" LEFT JOIN {tables[UserRole]} r ON r.{q('user_id')} = u.{q('id')}"
-        f" WHERE u.{q('id')} = %s"
-    )
-    return sql, user, unit, parent
+    user = _UserRows()
+    sql = f"SELECT {user.select} FROM {q(User._meta.db_table)} u{user.joins} WHERE u.{q('id')} = %s"  # noqa: S608
+    return sql, user
 
 
 def load_user(pk: Any) -> User | None:
@@ -99,11 +99,11 @@ def load_user(pk: Any) -> User | None:
         pk = User._meta.pk.to_python(pk)
     except ValidationError:  # not an id (a session of another schema): nobody
         return None
-    sql, user_cols, unit_cols, parent_cols = _user_query(connection.vendor)
+    sql, user_rows = _user_query(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         rows = cursor.fetchall()
-    return _attach(rows, 0, user_cols, unit_cols, parent_cols) if rows else None
+    return user_rows.attach(rows) if rows else None
 
 
 class UserBackend(ModelBackend):
