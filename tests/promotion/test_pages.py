@@ -158,9 +158,8 @@ def test_list_pages_query_counts(officer: Any, clock: dt.date, django_assert_num
         builders.trip(unit("昌吉市"), dt.date(2026, 4, 1 + i))
     c = client_for(officer)
     c.get(reverse("promotion:receptions"))
-    with django_assert_num_queries(
-        6
-    ):  # session, user with unit, scope and roles, count, rows, firms, projects
+    # session, the user with unit, scope and roles, count, rows, firms, projects
+    with django_assert_num_queries(6):
         c.get(reverse("promotion:receptions"))
     with django_assert_num_queries(6):
         c.get(reverse("promotion:trips"))

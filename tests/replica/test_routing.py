@@ -6,6 +6,7 @@ Each test says exactly which alias ran which queries (a CaptureQueriesContext on
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,8 +36,6 @@ class Seen:
     replica: list[str] = field(default_factory=list)
 
     def tables(self, alias: str) -> set[str]:
-        import re
-
         found: set[str] = set()
         for sql in getattr(self, alias):
             found.update(re.findall(r'(?:FROM|JOIN|INTO|UPDATE)\s+"(\w+)"', sql))
@@ -44,8 +43,6 @@ class Seen:
 
     def main_tables(self, alias: str) -> set[str]:
         """The first table of each statement (the one it reads or writes; not the ones it joins)."""
-        import re
-
         return {
             m.group(1)
             for sql in getattr(self, alias)
